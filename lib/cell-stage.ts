@@ -1,0 +1,50 @@
+import { Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { CellConfig, PlatformConfig, TenantConfig } from './config';
+import { KeysStack } from './stacks/keys-stack';
+import { NetworkStack } from './stacks/network-stack';
+
+export interface CellStageProps extends StageProps {
+  readonly platform: PlatformConfig['platform'];
+  readonly cell: CellConfig;
+  /** The tenants placed in this cell. */
+  readonly tenants: readonly TenantConfig[];
+}
+
+/**
+ * One cell: every stack of one region deployment, named by the cell id, so that
+ * `cdk deploy '<cell>/*'` deploys exactly this cell into its own account and region.
+ */
+export class CellStage extends Stage {
+  /** The CellStage a construct belongs to, if any. */
+  public static of(construct: IConstruct): CellStage | undefined {
+    let current: IConstruct | undefined = construct;
+    while (current) {
+      if (current instanceof CellStage) return current;
+      current = current.node.scope;
+    }
+    return undefined;
+  }
+
+  public readonly cell: CellConfig;
+  public readonly tenants: readonly TenantConfig[];
+  public readonly keys: KeysStack;
+  public readonly network: NetworkStack;
+
+  constructor(scope: Construct, props: CellStageProps) {
+    const { cell, platform } = props;
+    super(scope, cell.id, { env: { account: cell.account, region: cell.primaryRegion }, ...props });
+    this.cell = cell;
+    this.tenants = props.tenants;
+
+    // Ids and classifications only: tags are not covered by a BAA and never carry PHI.
+    Tags.of(this).add('platform', platform.id);
+    Tags.of(this).add('cell', cell.id);
+    Tags.of(this).add('jurisdiction', cell.jurisdiction);
+    Tags.of(this).add('data-classification', cell.carriesPhi ? 'phi' : 'internal');
+
+    const common = { platform, cell };
+    this.keys = new KeysStack(this, 'Keys', common);
+    this.network = new NetworkStack(this, 'Network', { ...common, logsKey: this.keys.logs });
+  }
+}

@@ -1,0 +1,24 @@
+import { Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** The packs whose findings we may acknowledge, by the prefix of their rule ids. */
+export type PackName = 'HIPAA.Security' | 'AwsSolutions' | 'NIST.800.53.R5' | 'VoicePlatform';
+
+/**
+ * Acknowledges one rule on one construct, with a reason an auditor will read in
+ * `cdk.out/validation-report.json`. The id is namespaced by its pack so that the acknowledgement
+ * and its reason appear in the report's `suppressedViolations`, not silently dropped.
+ *
+ * @param rule the rule id as the pack reports it, for example `HIPAA.Security-S3DefaultEncryptionKMS`
+ *   or `AwsSolutions-IAM5[Resource::*]`
+ */
+export function acknowledge(construct: IConstruct, rule: `${PackName}-${string}`, reason: string): void {
+  const pack = (['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'] as const).find((p) =>
+    rule.startsWith(`${p}-`),
+  );
+  if (!pack) throw new Error(`acknowledge: "${rule}" does not start with a known pack name`);
+  if (reason.trim().length < 40) {
+    throw new Error(`acknowledge: the reason for ${rule} on ${construct.node.path} must explain the decision to an auditor`);
+  }
+  Validations.of(construct).acknowledge({ id: `${pack}::${rule}`, reason });
+}

@@ -1,0 +1,3 @@
+export * from './acknowledge';
+export * from './packs';
+export * from './voice-platform-checks';

@@ -1,0 +1,61 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
+import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
+import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
+import { ResourceInJurisdiction } from './rules/resource-in-jurisdiction';
+
+export const VOICE_PLATFORM_PACK = 'VoicePlatform';
+
+/**
+ * Our own rules: what HIPAA Security, AwsSolutions and NIST 800-53 do not check, because it
+ * depends on this platform's configuration (jurisdictions, retention figures per cell).
+ */
+export class VoicePlatformChecks extends NagPack {
+  public readonly name = VOICE_PLATFORM_PACK;
+
+  constructor(scope?: IConstruct, props?: NagPackProps) {
+    super(scope, props);
+    this.packName = VOICE_PLATFORM_PACK;
+  }
+
+  protected checkResource(node: CfnResource): void {
+    this.applyRule({
+      info: 'The resource is deployed in, or names, a region outside its cell\'s jurisdiction.',
+      explanation:
+        'A clinic\'s data must never leave its jurisdiction (US data in US regions, EU data in EU regions). ' +
+        'Every resource of a cell, and every region its properties name, must be in the cell\'s jurisdiction.',
+      level: NagMessageLevel.ERROR,
+      rule: ResourceInJurisdiction,
+      node,
+    });
+    this.applyRule({
+      info: 'The log group is not KMS-encrypted, has no retention, or keeps logs for less than config requires for its class.',
+      explanation:
+        'HIPAA requires audit records for six years (45 CFR 164.316(b)(2)); logs must be encrypted with a customer-managed key. ' +
+        'Create log groups with EncryptedLogGroup, which sets the key, the class tag and the retention.',
+      level: NagMessageLevel.ERROR,
+      rule: LogGroupEncryptedAndRetained,
+      node,
+    });
+    this.applyRule({
+      info: 'The KMS key does not rotate, is not retained when its stack is deleted or replaced, or has a deletion window under 30 days.',
+      explanation:
+        'Losing a key makes every record it encrypted unreadable, including records HIPAA requires us to keep. ' +
+        'Create keys with PlatformKey, which sets rotation, RETAIN and a 30-day window.',
+      level: NagMessageLevel.ERROR,
+      rule: KmsKeyRotatedAndRetained,
+      node,
+    });
+    this.applyRule({
+      info: 'A Lambda function or IAM role is written as a plain CfnResource, which the HIPAA, AwsSolutions and NIST rules cannot inspect.',
+      explanation:
+        'Custom resource providers inside aws-cdk-lib create functions and roles that bypass every other pack. ' +
+        'Each must be acknowledged on its construct with what it does and why it is safe.',
+      level: NagMessageLevel.ERROR,
+      rule: NoHiddenFunctionOrRole,
+      node,
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from './jurisdictions';
+export * from './schema';
+export * from './load';

@@ -1,0 +1,243 @@
+import { z } from 'zod';
+import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './jurisdictions';
+
+/**
+ * The one source of truth for the shape of `config/*.yaml`. The TypeScript types below are
+ * inferred from it; every object is strict, so a typo in a key is an error, not a silent default.
+ */
+
+/** HIPAA (45 CFR 164.316(b)(2)) keeps documentation for six years; 2192 days covers leap years. */
+export const HIPAA_MIN_RETENTION_DAYS = 2192;
+
+/** The only retention periods CloudWatch Logs accepts (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const AUDIT_RETENTION_DAYS = LOG_RETENTION_DAYS.filter((d) => d >= HIPAA_MIN_RETENTION_DAYS);
+
+const DNS_ID = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+function dnsId(what: string, maxLength: number) {
+  return z
+    .string({ error: `must be the ${what}: a string of lower-case letters, digits and hyphens` })
+    .max(maxLength, `must be at most ${maxLength} characters long (it becomes part of AWS resource names)`)
+    .regex(
+      DNS_ID,
+      'must be DNS-safe: lower-case letters, digits and hyphens, starting and ending with a letter or digit (for example "clinic-001")',
+    );
+}
+
+function logRetention(what: string, allowed: readonly number[]) {
+  return z
+    .number({ error: `must be the ${what} in days, one of ${allowed.join(', ')}` })
+    .refine((d) => allowed.includes(d), {
+      message: `must be a retention period CloudWatch Logs supports: one of ${allowed.join(', ')} days`,
+    });
+}
+
+function positiveDays(what: string) {
+  return z
+    .number({ error: `must be the ${what} as a whole number of days greater than 0` })
+    .int(`must be a whole number of days (the ${what})`)
+    .positive(`must be a positive number of days (the ${what})`);
+}
+
+const regionName = z.string({ error: 'must be an AWS region name such as "us-east-1"' });
+
+export const RetentionSchema = z.strictObject({
+  /** Audit and security logs (CloudTrail, flow logs, database audit, WAF) and the audit archive. */
+  auditDays: z
+    .number({ error: `must be the audit retention in days, at least ${HIPAA_MIN_RETENTION_DAYS} (six years)` })
+    .superRefine((days, ctx) => {
+      if (days < HIPAA_MIN_RETENTION_DAYS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at least ${HIPAA_MIN_RETENTION_DAYS} days (HIPAA requires six years of audit records; Texas requires ten): use one of ${AUDIT_RETENTION_DAYS.join(', ')}`,
+        });
+      } else if (!(AUDIT_RETENTION_DAYS as readonly number[]).includes(days)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a retention period CloudWatch Logs supports: one of ${AUDIT_RETENTION_DAYS.join(', ')} days`,
+        });
+      }
+    }),
+  /** Operational application logs that carry no audit meaning. */
+  operationalLogDays: logRetention('operational log retention', LOG_RETENTION_DAYS).default(90),
+});
+
+export const CellSchema = z
+  .strictObject({
+    id: dnsId('cell id', 16),
+    jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
+      error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
+    }),
+    account: z
+      .string({ error: 'must be the 12-digit AWS account id as a quoted string, for example "111111111111"' })
+      .regex(/^\d{12}$/, 'must be exactly 12 digits (quote it in YAML so leading zeros survive)'),
+    primaryRegion: regionName,
+    drRegion: regionName,
+    availabilityZones: z
+      .array(z.string({ error: 'must be an availability zone name such as "us-east-1a"' }), {
+        error: 'must list the availability zones of the primary region, for example [us-east-1a, us-east-1b]',
+      })
+      .min(2, 'must list at least 2 availability zones: the database is Multi-AZ and the load balancer needs two')
+      .max(6, 'must list at most 6 availability zones'),
+    vpcCidr: z
+      .string({ error: 'must be an IPv4 CIDR block such as "10.10.0.0/16"' })
+      .regex(
+        /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-1])$/,
+        'must be an IPv4 CIDR block between /16 and /21, such as "10.10.0.0/16"',
+      ),
+    natGateways: z
+      .number({ error: 'must be the number of NAT gateways, from 1 up to the number of availability zones' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1: the voice service reaches its telephony and model providers through NAT'),
+    /** A cell that carries PHI gets the strictest checks on sub-processors and SIEM endpoints. */
+    carriesPhi: z.boolean({ error: 'must be true or false' }).default(true),
+    retention: RetentionSchema,
+  })
+  .superRefine(cellPlacement, {
+    // Region and zone checks run even when another field of the cell is wrong.
+    when: () => true,
+  });
+
+/** Checks within one cell: regions inside the jurisdiction, zones inside the primary region. */
+function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
+  const cell = (value ?? {}) as Partial<Record<string, unknown>>;
+  if (typeof cell.jurisdiction !== 'string' || !JURISDICTION_IDS.includes(cell.jurisdiction as JurisdictionId)) return;
+  const jurisdiction = cell.jurisdiction as JurisdictionId;
+  const allowed = regionsOf(jurisdiction).join(', ');
+  for (const field of ['primaryRegion', 'drRegion'] as const) {
+    const region = cell[field];
+    if (typeof region === 'string' && !isRegionIn(jurisdiction, region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: `"${region}" is not a ${jurisdiction} region; use one of ${allowed}`,
+      });
+    }
+  }
+  if (typeof cell.primaryRegion === 'string' && cell.drRegion === cell.primaryRegion) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['drRegion'],
+      message: `must differ from primaryRegion "${cell.primaryRegion}": disaster recovery needs a second region in ${jurisdiction}`,
+    });
+  }
+  const zones = Array.isArray(cell.availabilityZones) ? cell.availabilityZones : [];
+  const seen = new Set<unknown>();
+  zones.forEach((az, i) => {
+    if (typeof az === 'string' && typeof cell.primaryRegion === 'string' && !new RegExp(`^${cell.primaryRegion}[a-z]$`).test(az)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['availabilityZones', i],
+        message: `"${az}" is not an availability zone of primaryRegion "${cell.primaryRegion}"; use names like "${cell.primaryRegion}a"`,
+      });
+    }
+    if (seen.has(az)) {
+      ctx.addIssue({ code: 'custom', path: ['availabilityZones', i], message: `"${String(az)}" is listed twice` });
+    }
+    seen.add(az);
+  });
+  if (typeof cell.natGateways === 'number' && zones.length > 0 && cell.natGateways > zones.length) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['natGateways'],
+      message: `must be at most the number of availability zones (${zones.length})`,
+    });
+  }
+}
+
+const StoredDataSchema = (what: string) =>
+  z.strictObject({
+    retentionDays: positiveDays(`${what} retention`).default(365),
+  });
+
+export const TenantSchema = z.strictObject({
+  id: dnsId('tenant id', 24),
+  cell: z.string({ error: 'must be the id of the cell this tenant belongs to' }),
+  jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
+    error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
+  }),
+  recordings: z
+    .strictObject({
+      /** A clinic may opt out of call recordings; then no recording can be written for it. */
+      enabled: z.boolean({ error: 'must be true or false' }).default(true),
+      retentionDays: positiveDays('recording retention').default(365),
+    })
+    .prefault({}),
+  transcripts: StoredDataSchema('transcript').prefault({}),
+});
+
+export const PlatformSchema = z.strictObject({
+  /** Short prefix for resource names; an id, never a customer or clinic name. */
+  id: dnsId('platform id', 12),
+});
+
+export const PlatformConfigSchema = z
+  .strictObject({
+    platform: PlatformSchema,
+    cells: z
+      .array(CellSchema, { error: 'must be a list of cells (region deployments)' })
+      .min(1, 'must declare at least one cell'),
+    tenants: z.array(TenantSchema, { error: 'must be a list of tenants (clinics)' }).default([]),
+  })
+  .superRefine(crossReferences, {
+    // Cross references are checked even when a field elsewhere is wrong, so that every problem is
+    // reported in one run.
+    when: () => true,
+  });
+
+/** Checks that need more than one object: unique ids, tenants placed in existing, matching cells. */
+function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
+  const root = value as { cells?: unknown; tenants?: unknown };
+  const cells = Array.isArray(root?.cells) ? (root.cells as Array<Record<string, unknown>>) : [];
+  const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
+
+  const cellJurisdiction = new Map<string, unknown>();
+  cells.forEach((cell, i) => {
+    if (typeof cell?.id !== 'string') return;
+    if (cellJurisdiction.has(cell.id)) {
+      ctx.addIssue({ code: 'custom', path: ['cells', i, 'id'], message: `duplicate cell id "${cell.id}"; cell ids must be unique` });
+    }
+    cellJurisdiction.set(cell.id, cell.jurisdiction);
+  });
+
+  const tenantIds = new Set<string>();
+  tenants.forEach((tenant, i) => {
+    if (typeof tenant?.id === 'string') {
+      if (tenantIds.has(tenant.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'id'],
+          message: `duplicate tenant id "${tenant.id}"; tenant ids must be unique across all cells`,
+        });
+      }
+      tenantIds.add(tenant.id);
+    }
+    if (typeof tenant?.cell !== 'string') return;
+    if (!cellJurisdiction.has(tenant.cell)) {
+      const known = [...cellJurisdiction.keys()].join(', ') || '(none declared)';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', i, 'cell'],
+        message: `unknown cell "${tenant.cell}"; use one of the declared cells: ${known}`,
+      });
+      return;
+    }
+    const expected = cellJurisdiction.get(tenant.cell);
+    if (typeof tenant.jurisdiction === 'string' && typeof expected === 'string' && tenant.jurisdiction !== expected) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', i, 'jurisdiction'],
+        message: `is ${tenant.jurisdiction} but cell "${tenant.cell}" is ${expected}; a clinic's data must stay in its jurisdiction, so place it in a ${tenant.jurisdiction} cell`,
+      });
+    }
+  });
+}
+
+export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
+export type CellConfig = z.output<typeof CellSchema>;
+export type TenantConfig = z.output<typeof TenantSchema>;
+export type RetentionConfig = z.output<typeof RetentionSchema>;

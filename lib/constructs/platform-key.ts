@@ -1,0 +1,124 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** What a customer-managed key of ours may be used through. */
+export interface PlatformKeyProps {
+  /** Alias name without the `alias/` prefix, for example `vp/us-east/logs`. */
+  readonly alias: string;
+  /** What the key protects, in words an auditor reads in the console. */
+  readonly description: string;
+  /**
+   * AWS services through which principals of this account may use the key (`kms:ViaService`),
+   * by service prefix, for example `rds` or `secretsmanager`.
+   * @default - none
+   */
+  readonly viaServices?: readonly string[];
+  /**
+   * Lets CloudWatch Logs in this account and region encrypt log groups with the key, bound to
+   * log groups of this account by the `aws:logs:arn` encryption context.
+   * @default false
+   */
+  readonly allowCloudWatchLogs?: boolean;
+}
+
+/** Key administration without any cryptographic use: an administrator can manage but not decrypt. */
+const ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+const USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+
+/**
+ * A customer-managed KMS key with yearly rotation, an alias, a 30-day deletion window, RETAIN,
+ * and a key policy that names every use. Unlike the CDK default, the account root is not given
+ * `kms:*`: IAM policies alone can never grant decryption. Whoever may use the key is written into
+ * the key policy itself, so the key policy is the complete answer to "who can read this data".
+ */
+export class PlatformKey extends kms.Key {
+  constructor(scope: Construct, id: string, props: PlatformKeyProps) {
+    super(scope, id, {
+      alias: props.alias,
+      description: props.description,
+      enableKeyRotation: true,
+      rotationPeriod: Duration.days(365),
+      pendingWindow: Duration.days(30),
+      removalPolicy: RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'KeyAdministrationWithoutUse',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: ADMIN_ACTIONS,
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+
+    for (const service of props.viaServices ?? []) {
+      this.allowUseViaService(service);
+    }
+    if (props.allowCloudWatchLogs) {
+      this.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchLogsOfThisAccount',
+          principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+          actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+          resources: ['*'],
+          conditions: {
+            ArnLike: {
+              'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:*`,
+            },
+          },
+        }),
+      );
+    }
+  }
+
+  /**
+   * Lets principals of this account use the key only through one AWS service in this region,
+   * the way AWS-managed keys work (`kms:ViaService` and `kms:CallerAccount`).
+   */
+  public allowUseViaService(service: string): void {
+    const conditions = {
+      StringEquals: {
+        'kms:CallerAccount': Aws.ACCOUNT_ID,
+        'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com`,
+      },
+    };
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `UseVia${service.replace(/[^A-Za-z0-9]/g, '')}`,
+        principals: [new iam.AnyPrincipal()],
+        actions: USE_ACTIONS,
+        resources: ['*'],
+        conditions,
+      }),
+    );
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `GrantsVia${service.replace(/[^A-Za-z0-9]/g, '')}ForAwsResources`,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        resources: ['*'],
+        conditions: { ...conditions, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { CellStage } from './cell-stage';
+import { registerCompliancePacks } from './compliance';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config';
+import { buildPlatform } from './platform';
+
+/**
+ * The CDK app as `cdk synth` runs it: load and validate config, build every cell, register the
+ * compliance packs, synthesize. Exits 1 with a readable message on a config mistake (nothing is
+ * built) or on any unacknowledged compliance finding.
+ *
+ * @param extend hook for test fixtures that add resources before synthesis
+ */
+export function main(extend?: (app: App, cells: CellStage[]) => void): void {
+  const app = new App({
+    // The CDK CLI tells apps not to fail on validation errors and then judges only the stacks it
+    // selected, and a plain `cdk synth` selects no stack inside a Stage. Every stack here lives in
+    // a cell's Stage, so the app itself fails on any unacknowledged finding: the gate holds for
+    // every CLI command and every stack selection.
+    postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
+  });
+  const configFile = app.node.tryGetContext('config') as string | undefined;
+
+  let cells: CellStage[];
+  try {
+    const config = loadConfig(configFile ? path.resolve(configFile) : DEFAULT_CONFIG_PATH);
+    cells = buildPlatform(app, config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      // A config mistake is the user's to fix: the message names every field; no stack trace.
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  extend?.(app, cells);
+
+  registerCompliancePacks(app);
+  try {
+    app.synth();
+  } catch (e) {
+    if ((e as Error).name !== 'ValidationFailed') throw e;
+    const message = (e as Error).message ?? '';
+    // The framework printed each finding above with its rule id and the construct to fix.
+    console.error(
+      '\nCompliance gate: synthesis refused because of the unacknowledged findings above.\n' +
+        'Fix the resource, or acknowledge one rule on one construct with a reason (lib/compliance/acknowledge.ts).\n' +
+        (message.startsWith('Validation failed') ? message.replace(/^Validation failed\.\s*/, '') : message),
+    );
+    process.exit(1);
+  }
+}

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const root = path.join(__dirname, '..');
+
+/** Runs the real CDK CLI in the repository, with no AWS credentials in its environment. */
+function cdk(args: string[], env: Record<string, string> = {}) {
+  const output = mkdtempSync(path.join(tmpdir(), 'vp-cli-'));
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
+  const run = spawnSync('npx', ['cdk', ...args, '--output', output], {
+    cwd: root,
+    env: { ...clean, ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: run.status, out: `${run.stdout}\n${run.stderr}`, output };
+}
+
+describe('cdk synth through the CLI', () => {
+  test('exits non-zero on a non-compliant resource and names the rule', () => {
+    const run = cdk(['synth', '--app', 'npx tsx test/fixtures/noncompliant-app.ts'], { NONCOMPLIANT: 'sse-s3-bucket' });
+    expect(run.status).not.toBe(0);
+    expect(run.out).toContain('HIPAA.Security-S3DefaultEncryptionKMS');
+    expect(run.out).toContain('us-east/Network/SseS3Bucket');
+    expect(run.out).toContain('Compliance gate: synthesis refused');
+  });
+
+  test('exits non-zero on a config mistake, names the field, prints no stack trace and writes no template', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vp-cfg-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'platform: { id: vp }',
+        'cells:',
+        '  - { id: us-east, jurisdiction: US, account: "111111111111", primaryRegion: eu-west-1, drRegion: us-west-2,',
+        '      availabilityZones: [us-east-1a, us-east-1b], vpcCidr: 10.10.0.0/16, natGateways: 1, retention: { auditDays: 365 } }',
+        'tenants: []',
+      ].join('\n'),
+    );
+    const run = cdk(['synth', '-c', `config=${file}`]);
+    expect(run.status).not.toBe(0);
+    expect(run.out).toContain('cells[0].primaryRegion: "eu-west-1" is not a US region');
+    expect(run.out).toContain('cells[0].retention.auditDays: must be at least 2192 days');
+    expect(run.out).not.toMatch(/^\s+at .*\.(ts|js):\d+/m);
+    expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
+  });
+});

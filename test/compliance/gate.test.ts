@@ -1,0 +1,82 @@
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { registerCompliancePacks } from '../../lib/compliance';
+import { buildPlatform } from '../../lib/platform';
+import { cdkJsonContext, exampleConfig, synthesize } from '../helpers';
+
+describe('the compliance gate on the example configuration', () => {
+  const result = synthesize();
+
+  test('runs HIPAA Security, AwsSolutions, NIST 800-53 rev 5 and our own pack with zero open findings', () => {
+    expect(result.openFindings()).toEqual([]);
+    const acknowledgedPacks = new Set(result.report.pluginReports.map((r) => r.pluginName));
+    // Packs appear in the report when they have acknowledged findings; all four are registered.
+    expect([...acknowledgedPacks].every((p) => ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'].includes(p))).toBe(true);
+    for (const r of result.report.pluginReports) expect(r.conclusion).toBe('success');
+  });
+
+  test('every acknowledgement names one rule on one construct, with its namespaced id and a reason', () => {
+    const acks = result.acknowledged();
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.violatingConstructs).toHaveLength(1);
+      expect(ack.acknowledgedId).toBe(`${ack.ruleName.split('-')[0]}::${ack.ruleName}`);
+      expect((ack.reason ?? '').length).toBeGreaterThanOrEqual(40);
+    }
+  });
+
+  test('no acknowledgement is placed on a stage, a stack or the app', () => {
+    for (const ack of result.acknowledged()) {
+      // Construct paths of stacks are `<cell>/<Stack>`; acknowledgements sit at least one level deeper.
+      expect(ack.violatingConstructs[0].constructPath.split('/').length).toBeGreaterThan(2);
+    }
+  });
+});
+
+describe('the compliance gate refuses non-compliant resources', () => {
+  test('a bucket without KMS default encryption fails with the HIPAA encryption rule', () => {
+    const result = synthesize(exampleConfig(), (_app, cells) => {
+      new s3.Bucket(cells[0].network, 'Unencrypted', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    });
+    expect(result.openFindings()).toContain('HIPAA.Security-S3DefaultEncryptionKMS @ us-east/Network/Unencrypted/Resource');
+  });
+
+  test('a log group without retention fails with our log group rule', () => {
+    const result = synthesize(exampleConfig(), (_app, cells) => {
+      new logs.LogGroup(cells[1].network, 'Forever', { retention: logs.RetentionDays.INFINITE, removalPolicy: RemovalPolicy.RETAIN });
+    });
+    expect(result.openFindings()).toEqual(
+      expect.arrayContaining([
+        'VoicePlatform-LogGroupEncryptedAndRetained[no-kms-key] @ eu-central/Network/Forever/Resource',
+        'VoicePlatform-LogGroupEncryptedAndRetained[no-retention] @ eu-central/Network/Forever/Resource',
+      ]),
+    );
+  });
+
+  test('a resource in a region outside the jurisdiction fails with our jurisdiction rule', () => {
+    const result = synthesize(exampleConfig(), (_app, cells) => {
+      const offshore = new Stack(cells[0], 'Offshore', { env: { account: '111111111111', region: 'eu-west-1' } });
+      new logs.LogGroup(offshore, 'Anything', { retention: logs.RetentionDays.ONE_WEEK });
+    });
+    expect(result.openFindings()).toContain('VoicePlatform-ResourceInJurisdiction[eu-west-1] @ us-east/Offshore/Anything/Resource');
+  });
+
+  test('app.synth() throws on any unacknowledged finding when the gate is on', () => {
+    const app = new App({ outdir: require('node:os').tmpdir() + '/vp-gate', context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const cells = buildPlatform(app, exampleConfig());
+    new s3.Bucket(cells[0].network, 'Unencrypted', { encryption: s3.BucketEncryption.S3_MANAGED });
+    registerCompliancePacks(app);
+    let thrown: Error | undefined;
+    try {
+      app.synth();
+    } catch (e) {
+      thrown = e as Error;
+    }
+    expect(thrown?.name).toBe('ValidationFailed');
+    expect(thrown?.message).toContain('S3DefaultEncryptionKMS');
+  });
+});

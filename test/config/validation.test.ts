@@ -1,0 +1,220 @@
+import { ConfigError, PlatformConfig, loadConfig, parseConfig, validateConfig } from '../../lib/config';
+
+/** A valid raw configuration, as a person would write it, to break one field at a time. */
+function validRaw(): any {
+  return {
+    platform: { id: 'vp' },
+    cells: [
+      {
+        id: 'us-east',
+        jurisdiction: 'US',
+        account: '111111111111',
+        primaryRegion: 'us-east-1',
+        drRegion: 'us-west-2',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        vpcCidr: '10.10.0.0/16',
+        natGateways: 1,
+        retention: { auditDays: 2192, operationalLogDays: 90 },
+      },
+      {
+        id: 'eu-central',
+        jurisdiction: 'EU',
+        account: '222222222222',
+        primaryRegion: 'eu-central-1',
+        drRegion: 'eu-west-1',
+        availabilityZones: ['eu-central-1a', 'eu-central-1b'],
+        vpcCidr: '10.20.0.0/16',
+        natGateways: 1,
+        retention: { auditDays: 2192 },
+      },
+    ],
+    tenants: [
+      { id: 'clinic-001', cell: 'us-east', jurisdiction: 'US' },
+      { id: 'clinic-101', cell: 'eu-central', jurisdiction: 'EU' },
+    ],
+  };
+}
+
+/** The problems reported for a raw config, or [] when it is valid. */
+function problemsOf(raw: unknown): string[] {
+  try {
+    validateConfig(raw, 'test.yaml');
+    return [];
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return [...e.problems];
+  }
+}
+
+function broken(edit: (raw: any) => void): string[] {
+  const raw = validRaw();
+  edit(raw);
+  return problemsOf(raw);
+}
+
+describe('config validation', () => {
+  test('accepts the example configuration that ships in config/', () => {
+    const config: PlatformConfig = loadConfig();
+    expect(config.cells.map((c) => [c.id, c.primaryRegion, c.drRegion])).toEqual([
+      ['us-east', 'us-east-1', 'us-west-2'],
+      ['eu-central', 'eu-central-1', 'eu-west-1'],
+    ]);
+    expect(config.tenants.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(config.tenants.map((t) => t.cell))).toEqual(new Set(['us-east', 'eu-central']));
+  });
+
+  test('fills documented defaults: 365-day recording and transcript retention, recordings on', () => {
+    const config = validateConfig(validRaw());
+    expect(config.tenants[0].recordings).toEqual({ enabled: true, retentionDays: 365 });
+    expect(config.tenants[0].transcripts).toEqual({ retentionDays: 365 });
+    expect(config.cells[1].retention.operationalLogDays).toBe(90);
+  });
+
+  test('rejects an unknown key (a typo) and names the allowed keys', () => {
+    expect(broken((r) => (r.cells[0].retention.auditDayz = 2192))).toEqual([
+      'cells[0].retention.auditDayz: unknown key "auditDayz"; remove it or correct its spelling (allowed here: auditDays, operationalLogDays)',
+    ]);
+  });
+
+  test('rejects a missing field and says what belongs there', () => {
+    expect(broken((r) => delete r.cells[0].drRegion)).toEqual([
+      'cells[0].drRegion: is missing; it must be an AWS region name such as "us-east-1"',
+    ]);
+  });
+
+  test('rejects a primary region outside the jurisdiction and lists the allowed regions', () => {
+    expect(broken((r) => (r.cells[0].primaryRegion = 'eu-west-1'))).toContain(
+      'cells[0].primaryRegion: "eu-west-1" is not a US region; use one of us-east-1, us-east-2, us-west-1, us-west-2',
+    );
+  });
+
+  test('rejects a DR region outside the jurisdiction', () => {
+    expect(broken((r) => (r.cells[1].drRegion = 'eu-west-2'))).toEqual([
+      'cells[1].drRegion: "eu-west-2" is not a EU region; use one of eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2',
+    ]);
+  });
+
+  test('rejects a DR region equal to the primary region', () => {
+    expect(broken((r) => (r.cells[0].drRegion = 'us-east-1'))).toEqual([
+      'cells[0].drRegion: must differ from primaryRegion "us-east-1": disaster recovery needs a second region in US',
+    ]);
+  });
+
+  test('rejects an EU tenant placed in a US cell', () => {
+    expect(broken((r) => (r.tenants[1].cell = 'us-east'))).toEqual([
+      'tenants[1].jurisdiction: is EU but cell "us-east" is US; a clinic\'s data must stay in its jurisdiction, so place it in a EU cell',
+    ]);
+  });
+
+  test('rejects a tenant in an unknown cell and lists the declared cells', () => {
+    expect(broken((r) => (r.tenants[0].cell = 'us-west'))).toEqual([
+      'tenants[0].cell: unknown cell "us-west"; use one of the declared cells: us-east, eu-central',
+    ]);
+  });
+
+  test('rejects duplicate tenant ids', () => {
+    expect(broken((r) => (r.tenants[1] = { ...r.tenants[0] }))).toEqual([
+      'tenants[1].id: duplicate tenant id "clinic-001"; tenant ids must be unique across all cells',
+    ]);
+  });
+
+  test('rejects duplicate cell ids', () => {
+    expect(broken((r) => (r.cells[1].id = 'us-east'))).toContain(
+      'cells[1].id: duplicate cell id "us-east"; cell ids must be unique',
+    );
+  });
+
+  test.each(['Clinic-1', 'clinic_1', '-clinic', 'clinic-', 'klinik ü'])('rejects the non DNS-safe tenant id %p', (id) => {
+    expect(broken((r) => (r.tenants[0].id = id))).toEqual([
+      'tenants[0].id: must be DNS-safe: lower-case letters, digits and hyphens, starting and ending with a letter or digit (for example "clinic-001")',
+    ]);
+  });
+
+  test('rejects a non DNS-safe cell id', () => {
+    expect(broken((r) => (r.cells[0].id = 'US_EAST'))).toContain(
+      'cells[0].id: must be DNS-safe: lower-case letters, digits and hyphens, starting and ending with a letter or digit (for example "clinic-001")',
+    );
+  });
+
+  test.each([['12345678901'], ['1234567890123'], ['12345678901a']])('rejects the account id %p', (account) => {
+    expect(broken((r) => (r.cells[0].account = account))).toEqual([
+      'cells[0].account: must be exactly 12 digits (quote it in YAML so leading zeros survive)',
+    ]);
+  });
+
+  test('rejects an account id written as a number, which would lose leading zeros', () => {
+    expect(broken((r) => (r.cells[0].account = 111111111111))).toEqual([
+      'cells[0].account: must be the 12-digit AWS account id as a quoted string, for example "111111111111"',
+    ]);
+  });
+
+  test('rejects an availability zone outside the primary region', () => {
+    expect(broken((r) => (r.cells[0].availabilityZones = ['us-east-1a', 'us-west-2b']))).toEqual([
+      'cells[0].availabilityZones[1]: "us-west-2b" is not an availability zone of primaryRegion "us-east-1"; use names like "us-east-1a"',
+    ]);
+  });
+
+  test('rejects an audit retention under six years', () => {
+    expect(broken((r) => (r.cells[0].retention.auditDays = 2191))).toEqual([
+      'cells[0].retention.auditDays: must be at least 2192 days (HIPAA requires six years of audit records; Texas requires ten): use one of 2192, 2557, 2922, 3288, 3653',
+    ]);
+  });
+
+  test.each([0, -30, 1.5])('rejects the recording retention %p', (days) => {
+    expect(broken((r) => (r.tenants[0].recordings = { retentionDays: days }))).toHaveLength(1);
+    expect(broken((r) => (r.tenants[0].recordings = { retentionDays: days }))[0]).toMatch(
+      /^tenants\[0\]\.recordings\.retentionDays: must be a (positive|whole) number of days \(the recording retention\)$/,
+    );
+  });
+
+  test('rejects a transcript retention that is not a number of days', () => {
+    expect(broken((r) => (r.tenants[0].transcripts = { retentionDays: 'a year' }))).toEqual([
+      'tenants[0].transcripts.retentionDays: must be the transcript retention as a whole number of days greater than 0',
+    ]);
+  });
+
+  test('rejects more NAT gateways than availability zones', () => {
+    expect(broken((r) => (r.cells[0].natGateways = 3))).toEqual([
+      'cells[0].natGateways: must be at most the number of availability zones (2)',
+    ]);
+  });
+
+  test('reports every problem at once, not only the first', () => {
+    const problems = broken((r) => {
+      r.cells[0].account = '1';
+      r.cells[0].primaryRegion = 'eu-west-1';
+      r.cells[1].retention.auditDays = 365;
+      r.tenants[0].cell = 'nowhere';
+      r.platform.name = 'typo';
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      [
+        'cells[0].account',
+        'cells[0].primaryRegion',
+        'cells[0].availabilityZones[0]',
+        'cells[0].availabilityZones[1]',
+        'cells[1].retention.auditDays',
+        'tenants[0].cell',
+        'platform.name',
+      ].sort(),
+    );
+  });
+
+  test('the error message lists every problem with its path and says nothing was synthesized', () => {
+    const raw = validRaw();
+    raw.cells[0].account = '1';
+    raw.tenants[0].cell = 'nowhere';
+    expect(() => validateConfig(raw, 'config/bad.yaml')).toThrow(
+      /^config\/bad\.yaml is not a valid platform configuration \(2 problems\):\n  - cells\[0\]\.account: .*\n  - tenants\[0\]\.cell: .*\nNothing was synthesized/,
+    );
+  });
+
+  test('reports YAML syntax errors and duplicate keys without a stack trace', () => {
+    expect(() => parseConfig('platform:\n  id: vp\n  id: vp2\n', 'dup.yaml')).toThrow(ConfigError);
+    expect(() => parseConfig('cells: [\n', 'broken.yaml')).toThrow(/YAML syntax/);
+  });
+
+  test('reports a config file that does not exist', () => {
+    expect(() => loadConfig('/nonexistent/platform.yaml')).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});
