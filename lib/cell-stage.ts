@@ -1,6 +1,7 @@
 import { Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { CellConfig, PlatformConfig, TenantConfig } from './config';
+import { DetectionStack } from './stacks/detection-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { NetworkStack } from './stacks/network-stack';
 
@@ -30,6 +31,7 @@ export class CellStage extends Stage {
   public readonly tenants: readonly TenantConfig[];
   public readonly keys: KeysStack;
   public readonly network: NetworkStack;
+  public readonly detection: DetectionStack;
 
   constructor(scope: Construct, props: CellStageProps) {
     const { cell, platform } = props;
@@ -46,5 +48,6 @@ export class CellStage extends Stage {
     const common = { platform, cell };
     this.keys = new KeysStack(this, 'Keys', common);
     this.network = new NetworkStack(this, 'Network', { ...common, logsKey: this.keys.logs });
+    this.detection = new DetectionStack(this, 'Detection', common);
   }
 }

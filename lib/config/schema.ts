@@ -64,11 +64,47 @@ export const RetentionSchema = z.strictObject({
     }),
   /** Operational application logs that carry no audit meaning. */
   operationalLogDays: logRetention('operational log retention', LOG_RETENTION_DAYS).default(90),
+  /** S3 server access logs and load balancer logs: evidence of who reached PHI storage. */
+  accessLogDays: z
+    .number({ error: `must be the access log retention in days, at least ${HIPAA_MIN_RETENTION_DAYS}` })
+    .int('must be a whole number of days')
+    .min(HIPAA_MIN_RETENTION_DAYS, `must be at least ${HIPAA_MIN_RETENTION_DAYS} days: access logs of PHI storage are audit records`)
+    .default(HIPAA_MIN_RETENTION_DAYS),
+  /** Days after which audit archive objects move to a colder storage class. */
+  archiveColdAfterDays: positiveDays('number of days before audit archive objects move to cold storage').default(90),
+});
+
+/** Who hears of a security event in this cell: the breach-notification contacts. */
+export const AlertsSchema = z.strictObject({
+  emails: z
+    .array(z.email({ error: 'must be an e-mail address of a role mailbox, such as "security-alerts@example.com"' }), {
+      error: 'must list the breach-notification e-mail addresses',
+    })
+    .min(1, 'must list at least one breach-notification contact: HIPAA requires that someone is told of a breach'),
+  httpsEndpoints: z
+    .array(z.url({ protocol: /^https$/, error: 'must be an https:// URL (for example a paging service webhook)' }))
+    .default([]),
+});
+
+/**
+ * An external SIEM that receives a copy of the audit logs. It sees PHI (CloudTrail data events
+ * name objects; database audit logs carry statements), so the contracts are checked before use.
+ */
+export const SiemEndpointSchema = z.strictObject({
+  /** The SIEM vendor, as listed among the sub-processors. */
+  name: z.string({ error: 'must be the name of the SIEM provider' }).min(1),
+  url: z.url({ protocol: /^https$/, error: 'must be the https:// ingestion URL of the SIEM' }),
+  /** A Business Associate Agreement with the SIEM provider is signed. */
+  baaSigned: z.boolean({ error: 'must be true or false: is a BAA with the SIEM provider signed?' }),
+  /** A GDPR Data Processing Agreement with the SIEM provider is signed. */
+  dpaSigned: z.boolean({ error: 'must be true or false: is a DPA with the SIEM provider signed?' }),
+  /** The AWS regions (or region-equivalent locations) where the SIEM processes the data. */
+  processingRegions: z.array(regionName).min(1, 'must list where the SIEM processes the data'),
 });
 
 export const CellSchema = z
   .strictObject({
-    id: dnsId('cell id', 16),
+    id: dnsId('cell id', 12),
     jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
       error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
     }),
@@ -86,8 +122,8 @@ export const CellSchema = z
     vpcCidr: z
       .string({ error: 'must be an IPv4 CIDR block such as "10.10.0.0/16"' })
       .regex(
-        /^(\d{1,3}\.){3}\d{1,3}\/(1[6-9]|2[0-1])$/,
-        'must be an IPv4 CIDR block between /16 and /21, such as "10.10.0.0/16"',
+        /^(\d{1,3}\.){3}\d{1,3}\/(1[6-8])$/,
+        'must be an IPv4 CIDR block between /16 and /18 (room for three subnet tiers in up to six zones), such as "10.10.0.0/16"',
       ),
     natGateways: z
       .number({ error: 'must be the number of NAT gateways, from 1 up to the number of availability zones' })
@@ -96,6 +132,8 @@ export const CellSchema = z
     /** A cell that carries PHI gets the strictest checks on sub-processors and SIEM endpoints. */
     carriesPhi: z.boolean({ error: 'must be true or false' }).default(true),
     retention: RetentionSchema,
+    alerts: AlertsSchema,
+    siem: SiemEndpointSchema.optional(),
   })
   .superRefine(cellPlacement, {
     // Region and zone checks run even when another field of the cell is wrong.
@@ -140,6 +178,42 @@ function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
     }
     seen.add(az);
   });
+  const siem = cell.siem as Partial<Record<string, unknown>> | undefined;
+  if (siem && cell.carriesPhi !== false) {
+    if (siem.baaSigned === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siem', 'baaSigned'],
+        message: `SIEM "${String(siem.name)}" would receive PHI without a BAA; sign a BAA with it, remove the endpoint, or set carriesPhi: false`,
+      });
+    }
+    if (jurisdiction === 'EU' && siem.dpaSigned === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siem', 'dpaSigned'],
+        message: `SIEM "${String(siem.name)}" would receive EU personal data without a DPA; sign a DPA with it or remove the endpoint`,
+      });
+    }
+    if (Array.isArray(siem.processingRegions)) {
+      siem.processingRegions.forEach((region, i) => {
+        if (typeof region === 'string' && !isRegionIn(jurisdiction, region)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['siem', 'processingRegions', i],
+            message: `SIEM "${String(siem.name)}" processes data in "${region}", outside ${jurisdiction}; use a SIEM region in ${allowed}`,
+          });
+        }
+      });
+    }
+  }
+  const retention = cell.retention as Partial<Record<string, unknown>> | undefined;
+  if (typeof retention?.archiveColdAfterDays === 'number' && typeof retention?.auditDays === 'number' && retention.archiveColdAfterDays >= retention.auditDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['retention', 'archiveColdAfterDays'],
+      message: `must be less than auditDays (${retention.auditDays}): archive objects move to cold storage before their retention ends`,
+    });
+  }
   if (typeof cell.natGateways === 'number' && zones.length > 0 && cell.natGateways > zones.length) {
     ctx.addIssue({
       code: 'custom',
@@ -155,7 +229,7 @@ const StoredDataSchema = (what: string) =>
   });
 
 export const TenantSchema = z.strictObject({
-  id: dnsId('tenant id', 24),
+  id: dnsId('tenant id', 18),
   cell: z.string({ error: 'must be the id of the cell this tenant belongs to' }),
   jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
     error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
@@ -172,7 +246,7 @@ export const TenantSchema = z.strictObject({
 
 export const PlatformSchema = z.strictObject({
   /** Short prefix for resource names; an id, never a customer or clinic name. */
-  id: dnsId('platform id', 12),
+  id: dnsId('platform id', 6),
 });
 
 export const PlatformConfigSchema = z
@@ -241,3 +315,5 @@ export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 export type CellConfig = z.output<typeof CellSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
 export type RetentionConfig = z.output<typeof RetentionSchema>;
+export type AlertsConfig = z.output<typeof AlertsSchema>;
+export type SiemEndpointConfig = z.output<typeof SiemEndpointSchema>;

@@ -16,7 +16,10 @@ export type LogClass = 'audit' | 'security' | 'operational';
 export const LOG_CLASS_TAG = 'log-class';
 
 /** Retention in days for a log class: audit and security keep the cell's audit retention. */
-export function retentionDaysFor(logClass: LogClass, retention: RetentionConfig): number {
+/** The retention figures a log group needs from config. */
+export type LogRetention = Pick<RetentionConfig, 'auditDays' | 'operationalLogDays'>;
+
+export function retentionDaysFor(logClass: LogClass, retention: LogRetention): number {
   return logClass === 'operational' ? retention.operationalLogDays : retention.auditDays;
 }
 
@@ -24,7 +27,7 @@ export interface EncryptedLogGroupProps {
   /** Why the log is kept; decides its retention. */
   readonly logClass: LogClass;
   /** The cell's retention settings from config. */
-  readonly retention: RetentionConfig;
+  readonly retention: LogRetention;
   /** The customer-managed key that encrypts the log data. */
   readonly encryptionKey: kms.IKey;
   /**

@@ -40,9 +40,4 @@ export abstract class CellStack extends Stack {
   public get availabilityZones(): string[] {
     return [...this.cell.availabilityZones];
   }
-
-  /** A deterministic name prefix for this cell's named resources: `<platform>-<cell>`. */
-  protected get namePrefix(): string {
-    return `${this.platform.id}-${this.cell.id}`;
-  }
 }

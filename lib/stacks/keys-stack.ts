@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { PlatformKey } from '../constructs/platform-key';
+import { keyAliasName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -24,7 +25,7 @@ export class KeysStack extends CellStack {
       description: `Customer-managed KMS keys per data class for cell ${props.cell.id}`,
       ...props,
     });
-    const alias = (name: string) => `${this.namePrefix}/${name}`;
+    const alias = (keyClass: string) => keyAliasName(this, keyClass);
 
     this.logs = new PlatformKey(this, 'LogsKey', {
       alias: alias('logs'),

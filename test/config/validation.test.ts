@@ -15,6 +15,7 @@ function validRaw(): any {
         vpcCidr: '10.10.0.0/16',
         natGateways: 1,
         retention: { auditDays: 2192, operationalLogDays: 90 },
+        alerts: { emails: ['security-alerts@example.com'] },
       },
       {
         id: 'eu-central',
@@ -26,6 +27,7 @@ function validRaw(): any {
         vpcCidr: '10.20.0.0/16',
         natGateways: 1,
         retention: { auditDays: 2192 },
+        alerts: { emails: ['security-alerts@example.com'] },
       },
     ],
     tenants: [
@@ -72,7 +74,7 @@ describe('config validation', () => {
 
   test('rejects an unknown key (a typo) and names the allowed keys', () => {
     expect(broken((r) => (r.cells[0].retention.auditDayz = 2192))).toEqual([
-      'cells[0].retention.auditDayz: unknown key "auditDayz"; remove it or correct its spelling (allowed here: auditDays, operationalLogDays)',
+      'cells[0].retention.auditDayz: unknown key "auditDayz"; remove it or correct its spelling (allowed here: auditDays, operationalLogDays, accessLogDays, archiveColdAfterDays)',
     ]);
   });
 
