@@ -1,7 +1,9 @@
 import { Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { CellConfig, PlatformConfig, TenantConfig } from './config';
+import { AuditStack } from './stacks/audit-stack';
 import { DetectionStack } from './stacks/detection-stack';
+import { DisasterRecoveryStack } from './stacks/disaster-recovery-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { NetworkStack } from './stacks/network-stack';
 
@@ -32,6 +34,8 @@ export class CellStage extends Stage {
   public readonly keys: KeysStack;
   public readonly network: NetworkStack;
   public readonly detection: DetectionStack;
+  public readonly disasterRecovery: DisasterRecoveryStack;
+  public readonly audit: AuditStack;
 
   constructor(scope: Construct, props: CellStageProps) {
     const { cell, platform } = props;
@@ -48,6 +52,10 @@ export class CellStage extends Stage {
     const common = { platform, cell };
     this.keys = new KeysStack(this, 'Keys', common);
     this.network = new NetworkStack(this, 'Network', { ...common, logsKey: this.keys.logs });
+    this.disasterRecovery = new DisasterRecoveryStack(this, 'DisasterRecovery', common);
+    this.audit = new AuditStack(this, 'Audit', { ...common, auditKey: this.keys.audit });
+    // Replication names the DR archive and key by name: they must exist before the primary archive.
+    this.audit.addStackDependency(this.disasterRecovery, 'the audit archive replicates into the DR archive');
     this.detection = new DetectionStack(this, 'Detection', common);
   }
 }

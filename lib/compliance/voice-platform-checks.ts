@@ -1,6 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { AuditArchiveObjectLock } from './rules/audit-archive-object-lock';
+import { PhiBucketCoveredByTrail } from './rules/phi-bucket-covered-by-trail';
 import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
@@ -55,6 +57,24 @@ export class VoicePlatformChecks extends NagPack {
         'Each must be acknowledged on its construct with what it does and why it is safe.',
       level: NagMessageLevel.ERROR,
       rule: NoHiddenFunctionOrRole,
+      node,
+    });
+    this.applyRule({
+      info: 'The audit archive does not have S3 Object Lock in COMPLIANCE mode with at least the cell\'s audit retention.',
+      explanation:
+        'HIPAA requires audit records for six years; COMPLIANCE mode means no one, the account root included, can ' +
+        'delete or overwrite a record, or shorten its retention, until the retention ends.',
+      level: NagMessageLevel.ERROR,
+      rule: AuditArchiveObjectLock,
+      node,
+    });
+    this.applyRule({
+      info: 'A PHI bucket is not covered by the cell\'s CloudTrail data events for both reads and writes.',
+      explanation:
+        'HIPAA 164.312(b) requires audit controls that record access to PHI. PHI buckets are named with the cell\'s ' +
+        'PHI prefix, which the trail selects, so that every tenant, including one added later, is covered.',
+      level: NagMessageLevel.ERROR,
+      rule: PhiBucketCoveredByTrail,
       node,
     });
   }

@@ -92,6 +92,22 @@ export class PlatformKey extends kms.Key {
   }
 
   /**
+   * Lets an AWS service principal use the key on behalf of this account only.
+   * @param conditions narrowing conditions, for example the encryption context of one resource
+   */
+  public allowServicePrincipal(sid: string, service: string, actions: string[], conditions: Record<string, Record<string, unknown>> = {}): void {
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal(service)],
+        actions,
+        resources: ['*'],
+        conditions: { ...conditions, StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, ...(conditions.StringEquals ?? {}) } },
+      }),
+    );
+  }
+
+  /**
    * Lets principals of this account use the key only through one AWS service in this region,
    * the way AWS-managed keys work (`kms:ViaService` and `kms:CallerAccount`).
    */

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { PlatformKey } from '../constructs/platform-key';
-import { keyAliasName } from '../naming';
+import { keyAliasName, trailName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -36,8 +36,19 @@ export class KeysStack extends CellStack {
       alias: alias('audit'),
       description: `Encrypts the audit trail and audit archive of cell ${this.cell.id}`,
       allowCloudWatchLogs: true,
-      viaServices: ['s3'],
+      viaServices: ['s3', 'firehose'],
     });
+    // CloudTrail encrypts log files for this cell's trail only; AWS Config writes snapshots to the archive.
+    const trailArn = `arn:${this.partition}:cloudtrail:${this.region}:${this.account}:trail/${trailName(this)}`;
+    this.audit.allowServicePrincipal('CloudTrailEncryptsThisTrail', 'cloudtrail.amazonaws.com', ['kms:GenerateDataKey*'], {
+      StringEquals: { 'aws:SourceArn': trailArn },
+      StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${this.partition}:cloudtrail:*:${this.account}:trail/*` },
+    });
+    this.audit.allowServicePrincipal('CloudTrailDescribesKey', 'cloudtrail.amazonaws.com', ['kms:DescribeKey'], {
+      StringEquals: { 'aws:SourceArn': trailArn },
+    });
+    this.audit.allowServicePrincipal('ConfigWritesSnapshots', 'config.amazonaws.com', ['kms:GenerateDataKey*', 'kms:Decrypt']);
+
     this.database = new PlatformKey(this, 'DatabaseKey', {
       alias: alias('database'),
       description: `Encrypts database storage, snapshots and Performance Insights of cell ${this.cell.id}`,

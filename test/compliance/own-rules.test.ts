@@ -88,3 +88,60 @@ describe('VoicePlatform-NoHiddenFunctionOrRole', () => {
     expect(findings).toEqual(['VoicePlatform-NoHiddenFunctionOrRole @ us-east/Network/HiddenFunction']);
   });
 });
+
+describe('VoicePlatform-AuditArchiveObjectLock', () => {
+  test('fails an audit archive in GOVERNANCE mode with a retention below the cell figure', () => {
+    const findings = ownFindings((_app, cells) => {
+      const cfn = cells[0].audit.auditArchive.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      cfn.objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: { mode: 'GOVERNANCE', days: 30 } } };
+    });
+    expect(findings).toEqual([
+      'VoicePlatform-AuditArchiveObjectLock[not-compliance-mode] @ us-east/Audit/AuditArchive/Resource',
+      'VoicePlatform-AuditArchiveObjectLock[retention-below-2192-days] @ us-east/Audit/AuditArchive/Resource',
+    ]);
+  });
+});
+
+describe('VoicePlatform-PhiBucketCoveredByTrail', () => {
+  const phiBucket = (name: string) => (_app: unknown, cells: import('../../lib/cell-stage').CellStage[]) => {
+    const { SecureBucket } = require('../../lib/constructs/secure-bucket');
+    const bucket = new SecureBucket(cells[0].audit, 'PhiTest', {
+      dataClass: 'phi',
+      bucketName: name,
+      encryptionKey: cells[0].keys.audit,
+      serverAccessLogsBucket: cells[0].audit.accessLogs,
+    });
+    const { acknowledge } = require('../../lib/compliance/acknowledge');
+    for (const rule of ['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled']) {
+      acknowledge(bucket, rule, 'Test-only bucket that exists to exercise the trail coverage rule, not replication.');
+    }
+  };
+
+  test('passes a PHI bucket named with the cell PHI prefix', () => {
+    expect(ownFindings(phiBucket('vp-us-east-phi-clinic-001-rec-111111111111'))).toEqual([]);
+  });
+
+  test('fails a PHI bucket whose name the trail does not select', () => {
+    expect(ownFindings(phiBucket('vp-us-east-recordings-111111111111'))).toEqual([
+      'VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Audit/PhiTest/Resource',
+    ]);
+  });
+
+  test('fails when the trail records only writes', () => {
+    const findings = ownFindings((app, cells) => {
+      phiBucket('vp-us-east-phi-clinic-001-rec-111111111111')(app, cells);
+      const trail = cells[0].audit.trail;
+      trail.advancedEventSelectors = [
+        {
+          fieldSelectors: [
+            { field: 'eventCategory', equalTo: ['Data'] },
+            { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+            { field: 'readOnly', equalTo: ['false'] },
+            { field: 'resources.ARN', startsWith: ['arn:aws:s3:::vp-us-east-phi-'] },
+          ],
+        },
+      ];
+    });
+    expect(findings).toEqual(['VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Audit/PhiTest/Resource']);
+  });
+});

@@ -1,4 +1,4 @@
-import { synthesize } from '../helpers';
+import { exampleConfig, synthesize } from '../helpers';
 
 describe('CellStage', () => {
   const result = synthesize();
@@ -16,8 +16,18 @@ describe('CellStage', () => {
       expect(stacks.length).toBeGreaterThanOrEqual(2);
       for (const stack of stacks) {
         expect(stack.hierarchicalId.startsWith(`${cell.stageName}/`)).toBe(true);
-        expect(stack.environment.region).toBe(cell.region);
         expect(stack.environment.account).toBe(cell.account);
+      }
+    }
+  });
+
+  test('every stack is in the cell primary region, except the DR stack, which is in the cell DR region', () => {
+    const config = exampleConfig();
+    for (const cell of result.cells) {
+      const { primaryRegion, drRegion } = config.cells.find((c) => c.id === cell.stageName)!;
+      const regions = Object.fromEntries(cell.synth().stacks.map((s) => [s.hierarchicalId.split('/')[1], s.environment.region]));
+      for (const [stack, region] of Object.entries(regions)) {
+        expect([stack, region]).toEqual([stack, stack === 'DisasterRecovery' ? drRegion : primaryRegion]);
       }
     }
   });

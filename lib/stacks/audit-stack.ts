@@ -1,0 +1,194 @@
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { AccessLogBucket } from '../constructs/access-log-bucket';
+import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
+import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { PlatformKey } from '../constructs/platform-key';
+import { ScopedRole } from '../constructs/scoped-role';
+import { accessLogBucketName, auditArchiveBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
+import { CellStack, CellStackProps } from './cell-stack';
+
+export interface AuditStackProps extends CellStackProps {
+  /** The cell's audit key in the primary region (KeysStack). */
+  readonly auditKey: PlatformKey;
+}
+
+/**
+ * The cell's audit trail: the access-log bucket, the Object Lock audit archive replicated to the
+ * DR region, and a CloudTrail trail that records management events and every read and write of
+ * PHI objects, into the archive and into a CloudWatch Logs group kept for the audit retention.
+ */
+export class AuditStack extends CellStack {
+  public readonly accessLogs: AccessLogBucket;
+  public readonly auditArchive: AuditArchiveBucket;
+  public readonly trail: cloudtrail.CfnTrail;
+  public readonly trailLogGroup: EncryptedLogGroup;
+
+  constructor(scope: Construct, id: string, props: AuditStackProps) {
+    super(scope, id, { description: `Audit trail, audit archive and access logs of cell ${props.cell.id}`, ...props });
+    const { retention } = this.cell;
+
+    this.accessLogs = new AccessLogBucket(this, 'AccessLogs', {
+      bucketName: accessLogBucketName(this, this.region),
+      retentionDays: retention.accessLogDays,
+    });
+    this.auditArchive = new AuditArchiveBucket(this, 'AuditArchive', {
+      bucketName: auditArchiveBucketName(this, this.region),
+      encryptionKey: props.auditKey,
+      retentionDays: retention.auditDays,
+      coldAfterDays: retention.archiveColdAfterDays,
+      serverAccessLogsBucket: this.accessLogs,
+    });
+    this.replicateArchiveToDisasterRecovery(props.auditKey);
+
+    const name = trailName(this);
+    const trailArn = `arn:${this.partition}:cloudtrail:${this.region}:${this.account}:trail/${name}`;
+    this.auditArchive.allowServiceWrite('cloudtrail.amazonaws.com', `cloudtrail/AWSLogs/${this.account}`, {
+      StringEquals: { 'aws:SourceArn': trailArn },
+    });
+    this.auditArchive.allowServiceWrite('config.amazonaws.com', `config/AWSLogs/${this.account}/Config`, {
+      StringEquals: { 'aws:SourceAccount': this.account },
+    });
+
+    this.trailLogGroup = new EncryptedLogGroup(this, 'TrailLogs', {
+      logClass: 'audit',
+      retention,
+      encryptionKey: props.auditKey,
+    });
+    const trailRole = new ScopedRole(this, 'TrailLogsRole', {
+      description: 'Lets this cell\'s CloudTrail trail deliver events to its CloudWatch Logs group',
+      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+      }),
+    });
+    trailRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${this.trailLogGroup.logGroupArn}`],
+      }),
+    );
+
+    this.trail = new cloudtrail.CfnTrail(this, 'Trail', {
+      trailName: name,
+      isLogging: true,
+      // Records API activity in every region, so that activity outside the jurisdiction is seen too.
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      kmsKeyId: props.auditKey.keyArn,
+      s3BucketName: this.auditArchive.bucketName,
+      s3KeyPrefix: 'cloudtrail',
+      cloudWatchLogsLogGroupArn: this.trailLogGroup.logGroupArn,
+      cloudWatchLogsRoleArn: trailRole.roleArn,
+      advancedEventSelectors: [
+        {
+          name: 'All management events',
+          fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }],
+        },
+        {
+          // Selected by name prefix, so that a tenant added later is covered without changing this stack.
+          name: 'Reads and writes of every PHI object of this cell',
+          fieldSelectors: [
+            { field: 'eventCategory', equalTo: ['Data'] },
+            { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+            { field: 'resources.ARN', startsWith: [`arn:${this.partition}:s3:::${phiBucketPrefix(this)}`] },
+          ],
+        },
+      ],
+    });
+    this.trail.node.addDependency(this.auditArchive.policy!, trailRole);
+  }
+
+  /** Replicates every archive object to the Object Lock archive in the DR region, nowhere else. */
+  private replicateArchiveToDisasterRecovery(auditKey: PlatformKey): void {
+    const { drRegion } = this.cell;
+    const destinationArn = `arn:${this.partition}:s3:::${auditArchiveBucketName(this, drRegion)}`;
+    const destinationKeyAlias = `alias/${keyAliasName(this, 'audit')}`;
+    const destinationKeyAliasArn = `arn:${this.partition}:kms:${drRegion}:${this.account}:${destinationKeyAlias}`;
+
+    const role = new ScopedRole(this, 'ArchiveReplicationRole', {
+      description: 'Replicates the audit archive to its Object Lock replica in the DR region',
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    const source = this.auditArchive;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        resources: [source.bucketArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          's3:GetObjectVersionForReplication',
+          's3:GetObjectVersionAcl',
+          's3:GetObjectVersionTagging',
+          's3:GetObjectRetention',
+          's3:GetObjectLegalHold',
+        ],
+        resources: [source.arnForObjects('*')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+        resources: [`${destinationArn}/*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [auditKey.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${source.bucketArn}/*` },
+        },
+      }),
+    );
+    // The DR key is known only by its alias: CDK keeps no reference across regions.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [`arn:${this.partition}:kms:${drRegion}:${this.account}:key/*`],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${drRegion}.amazonaws.com` },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': destinationKeyAlias },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
+        },
+      }),
+    );
+
+    const cfn = source.node.defaultChild as s3.CfnBucket;
+    cfn.replicationConfiguration = {
+      role: role.roleArn,
+      rules: [
+        {
+          id: 'audit-archive-to-dr',
+          status: 'Enabled',
+          priority: 1,
+          filter: { prefix: '' },
+          deleteMarkerReplication: { status: 'Disabled' },
+          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+          destination: {
+            bucket: destinationArn,
+            encryptionConfiguration: { replicaKmsKeyId: destinationKeyAliasArn },
+          },
+        },
+      ],
+    };
+    const wildcardReason =
+      'S3 replication reads and writes every object version of the audit archive, so object ARNs end in /*; the DR ' +
+      'key is known only by alias across regions, so its ARN is key/* narrowed by kms:ResourceAliases, kms:ViaService ' +
+      'and the destination bucket encryption context.';
+    const permissions = role.node.findChild('Permissions');
+    const sourceLogicalId = this.getLogicalId(cfn);
+    acknowledge(permissions, `AwsSolutions-IAM5[Resource::<${sourceLogicalId}.Arn>/*]`, wildcardReason);
+    acknowledge(permissions, `AwsSolutions-IAM5[Resource::${destinationArn}/*]`, wildcardReason);
+    acknowledge(permissions, `AwsSolutions-IAM5[Resource::arn:${this.partition}:kms:${drRegion}:${this.account}:key/*]`, wildcardReason);
+  }
+}

@@ -1,0 +1,49 @@
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { AccessLogBucket } from '../constructs/access-log-bucket';
+import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
+import { PlatformKey } from '../constructs/platform-key';
+import { accessLogBucketName, auditArchiveBucketName, keyAliasName } from '../naming';
+import { CellStack, CellStackProps } from './cell-stack';
+
+/**
+ * The cell's resources in its disaster-recovery region (inside the same jurisdiction): the replica
+ * of the audit archive and the keys that encrypt replicas. The primary region finds them by
+ * deterministic names and alias ARNs derived from config, never by CDK cross-region references.
+ */
+export class DisasterRecoveryStack extends CellStack {
+  /** The audit key in the DR region, same alias as in the primary region. */
+  public readonly auditKey: PlatformKey;
+  public readonly accessLogs: AccessLogBucket;
+  public readonly auditArchive: AuditArchiveBucket;
+
+  constructor(scope: Construct, id: string, props: CellStackProps) {
+    super(scope, id, {
+      description: `Disaster-recovery replicas of cell ${props.cell.id} in ${props.cell.drRegion}`,
+      env: { account: props.cell.account, region: props.cell.drRegion },
+      ...props,
+    });
+
+    this.auditKey = new PlatformKey(this, 'AuditKey', {
+      alias: keyAliasName(this, 'audit'),
+      description: `Encrypts the DR replica of the audit archive of cell ${this.cell.id}`,
+      viaServices: ['s3'],
+    });
+    this.accessLogs = new AccessLogBucket(this, 'AccessLogs', {
+      bucketName: accessLogBucketName(this, this.cell.drRegion),
+      retentionDays: this.cell.retention.accessLogDays,
+    });
+    this.auditArchive = new AuditArchiveBucket(this, 'AuditArchive', {
+      bucketName: auditArchiveBucketName(this, this.cell.drRegion),
+      encryptionKey: this.auditKey,
+      retentionDays: this.cell.retention.auditDays,
+      coldAfterDays: this.cell.retention.archiveColdAfterDays,
+      serverAccessLogsBucket: this.accessLogs,
+    });
+    const isReplica =
+      'This bucket is the disaster-recovery replica of the audit archive in the primary region; replicating the ' +
+      'replica again would copy audit records to a third region for no recovery benefit.';
+    acknowledge(this.auditArchive, 'HIPAA.Security-S3BucketReplicationEnabled', isReplica);
+    acknowledge(this.auditArchive, 'NIST.800.53.R5-S3BucketReplicationEnabled', isReplica);
+  }
+}
