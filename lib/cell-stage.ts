@@ -2,10 +2,12 @@ import { Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { CellConfig, PlatformConfig, TenantConfig } from './config';
 import { AuditStack } from './stacks/audit-stack';
+import { DataStack } from './stacks/data-stack';
 import { DetectionStack } from './stacks/detection-stack';
 import { DisasterRecoveryStack } from './stacks/disaster-recovery-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { TenantReplicaStack, TenantStack } from './stacks/tenant-stacks';
 
 export interface CellStageProps extends StageProps {
   readonly platform: PlatformConfig['platform'];
@@ -30,17 +32,21 @@ export class CellStage extends Stage {
   }
 
   public readonly cell: CellConfig;
+  public readonly platform: PlatformConfig['platform'];
   public readonly tenants: readonly TenantConfig[];
   public readonly keys: KeysStack;
   public readonly network: NetworkStack;
   public readonly detection: DetectionStack;
   public readonly disasterRecovery: DisasterRecoveryStack;
   public readonly audit: AuditStack;
+  public readonly data: DataStack;
+  public readonly tenantStacks: TenantStack[] = [];
 
   constructor(scope: Construct, props: CellStageProps) {
     const { cell, platform } = props;
     super(scope, cell.id, { env: { account: cell.account, region: cell.primaryRegion }, ...props });
     this.cell = cell;
+    this.platform = platform;
     this.tenants = props.tenants;
 
     // Ids and classifications only: tags are not covered by a BAA and never carry PHI.
@@ -57,5 +63,26 @@ export class CellStage extends Stage {
     // Replication names the DR archive and key by name: they must exist before the primary archive.
     this.audit.addStackDependency(this.disasterRecovery, 'the audit archive replicates into the DR archive');
     this.detection = new DetectionStack(this, 'Detection', common);
+    this.data = new DataStack(this, 'Data', {
+      ...common,
+      vpc: this.network.vpc,
+      databaseKey: this.keys.database,
+      secretsKey: this.keys.secrets,
+      backupKey: this.keys.backup,
+      logsKey: this.keys.logs,
+    });
+    // Recovery points are copied into the DR vault by name.
+    this.data.addStackDependency(this.disasterRecovery, 'backups are copied into the DR backup vault');
+
+    // One stack per tenant and region keeps every template far below CloudFormation's limits at
+    // hundreds of tenants, and lets tenants deploy in parallel.
+    for (const tenant of props.tenants) {
+      const replica = new TenantReplicaStack(this, `TenantReplica-${tenant.id}`, { ...common, tenant });
+      replica.addStackDependency(this.disasterRecovery, 'replica access logs go to the DR access-log bucket');
+      const primary = new TenantStack(this, `Tenant-${tenant.id}`, { ...common, tenant });
+      primary.addStackDependency(replica, 'objects replicate into the replica buckets');
+      primary.addStackDependency(this.audit, 'access logs go to the access-log bucket; the trail records data events');
+      this.tenantStacks.push(primary);
+    }
   }
 }

@@ -51,3 +51,38 @@ export function keyAliasName(naming: CellNaming, keyClass: string): string {
 export function keyAliasArn(naming: CellNaming, keyClass: string, region: string): string {
   return `arn:aws:kms:${region}:${naming.cell.account}:alias/${keyAliasName(naming, keyClass)}`;
 }
+
+/** The voice service's task role: the only principal that may assume the tenant access roles. */
+export function voiceTaskRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-voice-task`;
+}
+
+/** The role that reads and writes one tenant's PHI. */
+export function tenantAccessRoleName(naming: CellNaming, tenantId: string): string {
+  return `${cellPrefix(naming)}-tenant-${tenantId}`;
+}
+
+/** The role S3 uses to replicate one tenant's PHI to the DR region. */
+export function tenantReplicationRoleName(naming: CellNaming, tenantId: string): string {
+  return `${cellPrefix(naming)}-tenant-${tenantId}-replication`;
+}
+
+/** The incident break-glass role: PHI access during an incident, every use alerted. */
+export function breakGlassRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-break-glass`;
+}
+
+/** The ARN of a role of this cell, by name; usable before the role exists (conditions, trust). */
+export function roleArn(naming: CellNaming, roleName: string): string {
+  return `arn:aws:iam::${naming.cell.account}:role/${roleName}`;
+}
+
+/** The cell's AWS Backup vault in a region. */
+export function backupVaultName(naming: CellNaming, region: string): string {
+  return `${cellPrefix(naming)}-backup-${region}`;
+}
+
+/** The database instance identifier; its log group names derive from it. */
+export function databaseInstanceId(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-db`;
+}

@@ -22,3 +22,16 @@ export function acknowledge(construct: IConstruct, rule: `${PackName}-${string}`
   }
   Validations.of(construct).acknowledge({ id: `${pack}::${rule}`, reason });
 }
+
+/**
+ * Acknowledges one aws-cdk-lib warning (an annotation) on one construct, with a reason that
+ * appears in the validation report.
+ *
+ * @param id the warning id as CDK prints it, for example `@aws-cdk/aws-s3:accessLogsPolicyNotAdded`
+ */
+export function acknowledgeWarning(construct: IConstruct, id: string, reason: string): void {
+  if (reason.trim().length < 40) {
+    throw new Error(`acknowledgeWarning: the reason for ${id} on ${construct.node.path} must explain the decision to an auditor`);
+  }
+  Validations.of(construct).acknowledge({ id: `Annotation::${id}`, reason });
+}

@@ -3,6 +3,9 @@ import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { AuditArchiveObjectLock } from './rules/audit-archive-object-lock';
 import { PhiBucketCoveredByTrail } from './rules/phi-bucket-covered-by-trail';
+import { NoCrossTenantAccess } from './rules/no-cross-tenant-access';
+import { PhiBucketEncryptedWithTenantKey } from './rules/phi-bucket-encrypted-with-tenant-key';
+import { ReplicationInJurisdiction } from './rules/replication-in-jurisdiction';
 import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
@@ -75,6 +78,33 @@ export class VoicePlatformChecks extends NagPack {
         'PHI prefix, which the trail selects, so that every tenant, including one added later, is covered.',
       level: NagMessageLevel.ERROR,
       rule: PhiBucketCoveredByTrail,
+      node,
+    });
+    this.applyRule({
+      info: 'An S3 replication destination is not a bucket of this cell in its jurisdiction, or its replica key is outside the jurisdiction.',
+      explanation:
+        'A clinic\'s data must never leave its jurisdiction, also not as a disaster-recovery copy. cdk-nag\'s ' +
+        'S3BucketReplicationEnabled only checks that replication exists, not where it goes.',
+      level: NagMessageLevel.ERROR,
+      rule: ReplicationInJurisdiction,
+      node,
+    });
+    this.applyRule({
+      info: 'A PHI bucket is not encrypted by default with its own tenant\'s KMS key (SSE-KMS with bucket keys).',
+      explanation:
+        'Each clinic\'s PHI is encrypted with a key that only that clinic\'s roles can use, so that one clinic\'s ' +
+        'access can never decrypt another clinic\'s data.',
+      level: NagMessageLevel.ERROR,
+      rule: PhiBucketEncryptedWithTenantKey,
+      node,
+    });
+    this.applyRule({
+      info: 'An IAM principal is granted access to the keys or buckets of more than one tenant.',
+      explanation:
+        'Least privilege per tenant (HIPAA 164.312(a)(1)): each tenant role reaches only its own key and buckets; ' +
+        'the shared voice service reaches a tenant\'s data only by assuming that tenant\'s role.',
+      level: NagMessageLevel.ERROR,
+      rule: NoCrossTenantAccess,
       node,
     });
   }

@@ -102,6 +102,17 @@ export const SiemEndpointSchema = z.strictObject({
   processingRegions: z.array(regionName).min(1, 'must list where the SIEM processes the data'),
 });
 
+/** The cell's PostgreSQL database: appointments and call metadata of every clinic of the cell. */
+export const DatabaseSchema = z.strictObject({
+  /** An RDS instance class without the `db.` prefix, for example `r7g.large`. */
+  instanceType: z
+    .string({ error: 'must be an RDS instance class without "db.", for example "r7g.large"' })
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must be an RDS instance class without "db.", for example "r7g.large"')
+    .default('r7g.large'),
+  allocatedStorageGiB: z.number({ error: 'must be a number of GiB' }).int().min(20, 'must be at least 20 GiB').default(100),
+  maxAllocatedStorageGiB: z.number({ error: 'must be a number of GiB' }).int().max(65536).default(1000),
+});
+
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
@@ -134,6 +145,7 @@ export const CellSchema = z
     retention: RetentionSchema,
     alerts: AlertsSchema,
     siem: SiemEndpointSchema.optional(),
+    database: DatabaseSchema.prefault({}),
   })
   .superRefine(cellPlacement, {
     // Region and zone checks run even when another field of the cell is wrong.
@@ -214,6 +226,18 @@ function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
       message: `must be less than auditDays (${retention.auditDays}): archive objects move to cold storage before their retention ends`,
     });
   }
+  const database = cell.database as Partial<Record<string, unknown>> | undefined;
+  if (
+    typeof database?.allocatedStorageGiB === 'number' &&
+    typeof database?.maxAllocatedStorageGiB === 'number' &&
+    database.maxAllocatedStorageGiB < database.allocatedStorageGiB
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['database', 'maxAllocatedStorageGiB'],
+      message: `must be at least allocatedStorageGiB (${database.allocatedStorageGiB})`,
+    });
+  }
   if (typeof cell.natGateways === 'number' && zones.length > 0 && cell.natGateways > zones.length) {
     ctx.addIssue({
       code: 'custom',
@@ -242,6 +266,15 @@ export const TenantSchema = z.strictObject({
     })
     .prefault({}),
   transcripts: StoredDataSchema('transcript').prefault({}),
+  /**
+   * Set when the clinic's contract ends: every recording and transcript expires within 30 days of
+   * the termination date; the audit trail is kept for its own retention.
+   */
+  offboarding: z
+    .strictObject({
+      terminationDate: z.iso.date({ error: 'must be the contract termination date as YYYY-MM-DD, for example "2027-01-31"' }),
+    })
+    .optional(),
 });
 
 export const PlatformSchema = z.strictObject({
@@ -317,3 +350,4 @@ export type TenantConfig = z.output<typeof TenantSchema>;
 export type RetentionConfig = z.output<typeof RetentionSchema>;
 export type AlertsConfig = z.output<typeof AlertsSchema>;
 export type SiemEndpointConfig = z.output<typeof SiemEndpointSchema>;
+export type DatabaseConfig = z.output<typeof DatabaseSchema>;

@@ -1,10 +1,16 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { SecureBucket } from './secure-bucket';
 
 export interface AccessLogBucketProps {
   readonly bucketName: string;
+  /**
+   * Buckets whose names start with this prefix may deliver server access logs here, including
+   * buckets of stacks deployed later (the tenants' PHI buckets).
+   */
+  readonly acceptLogsFromBucketsPrefixed: string;
   /** How long access logs are kept (config `retention.accessLogDays`). */
   readonly retentionDays: number;
 }
@@ -29,6 +35,19 @@ export class AccessLogBucket extends SecureBucket {
         },
       ],
     });
+
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'ServerAccessLogsOfCellBuckets',
+        principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+        actions: ['s3:PutObject'],
+        resources: [this.arnForObjects(`${props.acceptLogsFromBucketsPrefixed}*`)],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${Stack.of(this).partition}:s3:::${props.acceptLogsFromBucketsPrefixed}*` },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
 
     const sseS3 =
       'AWS server access log and load balancer log delivery only writes to buckets encrypted with SSE-S3 (AES-256, ' +

@@ -92,6 +92,28 @@ export class PlatformKey extends kms.Key {
   }
 
   /**
+   * Lets named roles of this account use the key, only through one AWS service in this region.
+   * Roles are matched by ARN (`aws:PrincipalArn`), so a role may be named before it exists.
+   */
+  public allowUseByRoles(sid: string, roleArns: string[], viaService: string): void {
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.AnyPrincipal()],
+        actions: USE_ACTIONS,
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:CallerAccount': Aws.ACCOUNT_ID,
+            'kms:ViaService': `${viaService}.${Aws.REGION}.amazonaws.com`,
+          },
+          ArnEquals: { 'aws:PrincipalArn': roleArns },
+        },
+      }),
+    );
+  }
+
+  /**
    * Lets an AWS service principal use the key on behalf of this account only.
    * @param conditions narrowing conditions, for example the encryption context of one resource
    */

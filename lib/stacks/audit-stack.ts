@@ -34,6 +34,7 @@ export class AuditStack extends CellStack {
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs', {
       bucketName: accessLogBucketName(this, this.region),
       retentionDays: retention.accessLogDays,
+      acceptLogsFromBucketsPrefixed: phiBucketPrefix(this),
     });
     this.auditArchive = new AuditArchiveBucket(this, 'AuditArchive', {
       bucketName: auditArchiveBucketName(this, this.region),

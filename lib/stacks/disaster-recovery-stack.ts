@@ -1,9 +1,11 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { PlatformKey } from '../constructs/platform-key';
-import { accessLogBucketName, auditArchiveBucketName, keyAliasName } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, backupVaultName, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -16,6 +18,8 @@ export class DisasterRecoveryStack extends CellStack {
   public readonly auditKey: PlatformKey;
   public readonly accessLogs: AccessLogBucket;
   public readonly auditArchive: AuditArchiveBucket;
+  /** Receives a copy of every recovery point of the primary region's vault. */
+  public readonly backupVault: backup.BackupVault;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
     super(scope, id, {
@@ -32,6 +36,7 @@ export class DisasterRecoveryStack extends CellStack {
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs', {
       bucketName: accessLogBucketName(this, this.cell.drRegion),
       retentionDays: this.cell.retention.accessLogDays,
+      acceptLogsFromBucketsPrefixed: phiBucketPrefix(this),
     });
     this.auditArchive = new AuditArchiveBucket(this, 'AuditArchive', {
       bucketName: auditArchiveBucketName(this, this.cell.drRegion),
@@ -40,6 +45,18 @@ export class DisasterRecoveryStack extends CellStack {
       coldAfterDays: this.cell.retention.archiveColdAfterDays,
       serverAccessLogsBucket: this.accessLogs,
     });
+    const backupKey = new PlatformKey(this, 'BackupKey', {
+      alias: keyAliasName(this, 'backup'),
+      description: `Encrypts DR copies of AWS Backup recovery points of cell ${this.cell.id}`,
+      viaServices: ['backup'],
+    });
+    this.backupVault = new backup.BackupVault(this, 'BackupVault', {
+      backupVaultName: backupVaultName(this, this.cell.drRegion),
+      encryptionKey: backupKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lockConfiguration: { minRetention: Duration.days(35), maxRetention: Duration.days(3653), changeableFor: Duration.days(3) },
+    });
+
     const isReplica =
       'This bucket is the disaster-recovery replica of the audit archive in the primary region; replicating the ' +
       'replica again would copy audit records to a third region for no recovery benefit.';

@@ -103,35 +103,17 @@ describe('VoicePlatform-AuditArchiveObjectLock', () => {
 });
 
 describe('VoicePlatform-PhiBucketCoveredByTrail', () => {
-  const phiBucket = (name: string) => (_app: unknown, cells: import('../../lib/cell-stage').CellStage[]) => {
-    const { SecureBucket } = require('../../lib/constructs/secure-bucket');
-    const bucket = new SecureBucket(cells[0].audit, 'PhiTest', {
-      dataClass: 'phi',
-      bucketName: name,
-      encryptionKey: cells[0].keys.audit,
-      serverAccessLogsBucket: cells[0].audit.accessLogs,
+  test('fails a tenant PHI bucket whose name the trail does not select', () => {
+    const findings = ownFindings((_app, cells) => {
+      const cfn = cells[0].tenantStacks[2].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      cfn.bucketName = 'vp-us-east-transcripts-clinic-003';
     });
-    const { acknowledge } = require('../../lib/compliance/acknowledge');
-    for (const rule of ['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled']) {
-      acknowledge(bucket, rule, 'Test-only bucket that exists to exercise the trail coverage rule, not replication.');
-    }
-  };
-
-  test('passes a PHI bucket named with the cell PHI prefix', () => {
-    expect(ownFindings(phiBucket('vp-us-east-phi-clinic-001-rec-111111111111'))).toEqual([]);
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-clinic-003/Transcripts/Resource');
   });
 
-  test('fails a PHI bucket whose name the trail does not select', () => {
-    expect(ownFindings(phiBucket('vp-us-east-recordings-111111111111'))).toEqual([
-      'VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Audit/PhiTest/Resource',
-    ]);
-  });
-
-  test('fails when the trail records only writes', () => {
-    const findings = ownFindings((app, cells) => {
-      phiBucket('vp-us-east-phi-clinic-001-rec-111111111111')(app, cells);
-      const trail = cells[0].audit.trail;
-      trail.advancedEventSelectors = [
+  test('fails every PHI bucket of the cell when the trail records only writes', () => {
+    const findings = ownFindings((_app, cells) => {
+      cells[0].audit.trail.advancedEventSelectors = [
         {
           fieldSelectors: [
             { field: 'eventCategory', equalTo: ['Data'] },
@@ -142,6 +124,108 @@ describe('VoicePlatform-PhiBucketCoveredByTrail', () => {
         },
       ];
     });
-    expect(findings).toEqual(['VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Audit/PhiTest/Resource']);
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-clinic-001/Recordings/Resource');
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/TenantReplica-clinic-001/Recordings/Resource');
+    expect(findings.filter((f) => f.includes('eu-central/'))).toEqual([]);
+  });
+});
+
+describe('VoicePlatform-ReplicationInJurisdiction', () => {
+  test('fails a PHI bucket that replicates to a bucket outside the cell, with a key outside the jurisdiction', () => {
+    const findings = ownFindings((_app, cells) => {
+      const tenant = cells[0].tenantStacks[0];
+      const cfn = tenant.buckets.rec!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      const config = cfn.replicationConfiguration as any;
+      cfn.replicationConfiguration = {
+        ...config,
+        rules: [
+          {
+            ...config.rules[0],
+            destination: {
+              bucket: 'arn:aws:s3:::somewhere-in-ireland',
+              encryptionConfiguration: { replicaKmsKeyId: 'arn:aws:kms:eu-west-1:111111111111:alias/anything' },
+            },
+          },
+        ],
+      };
+    });
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        'VoicePlatform-ReplicationInJurisdiction[destination-not-in-cell:somewhere-in-ireland] @ us-east/Tenant-clinic-001/Recordings/Resource',
+        'VoicePlatform-ReplicationInJurisdiction[replica-key-outside-US:eu-west-1] @ us-east/Tenant-clinic-001/Recordings/Resource',
+      ]),
+    );
+  });
+
+  test('fails replication to a bucket of the app that lives outside the jurisdiction', () => {
+    const findings = ownFindings((_app, cells) => {
+      const { Stack } = require('aws-cdk-lib');
+      const { SecureBucket } = require('../../lib/constructs/secure-bucket');
+      const offshore = new Stack(cells[0], 'Offshore', { env: { account: '111111111111', region: 'eu-west-1' } });
+      new SecureBucket(offshore, 'Copy', { dataClass: 'access-logs', bucketName: 'vp-us-east-offshore-copy' });
+      const cfn = cells[0].tenantStacks[0].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      const config = cfn.replicationConfiguration as any;
+      cfn.replicationConfiguration = { ...config, rules: [{ ...config.rules[0], destination: { bucket: 'arn:aws:s3:::vp-us-east-offshore-copy' } }] };
+    });
+    expect(findings).toContain(
+      'VoicePlatform-ReplicationInJurisdiction[destination-outside-US:eu-west-1] @ us-east/Tenant-clinic-001/Transcripts/Resource',
+    );
+  });
+});
+
+describe('VoicePlatform-PhiBucketEncryptedWithTenantKey', () => {
+  test('fails a PHI bucket encrypted with a shared cell key instead of its tenant key', () => {
+    const findings = ownFindings((_app, cells) => {
+      const tenant = cells[0].tenantStacks[0];
+      const cfn = tenant.buckets.rec!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      cfn.bucketEncryption = {
+        serverSideEncryptionConfiguration: [
+          { bucketKeyEnabled: true, serverSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: 'arn:aws:kms:us-east-1:111111111111:key/shared' } },
+        ],
+      };
+    });
+    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[key-not-made-in-tenant-stack] @ us-east/Tenant-clinic-001/Recordings/Resource']);
+  });
+
+  test('fails a PHI bucket encrypted with SSE-S3', () => {
+    const findings = ownFindings((_app, cells) => {
+      const cfn = cells[1].tenantStacks[0].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      cfn.bucketEncryption = { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] };
+    });
+    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[not-sse-kms] @ eu-central/Tenant-clinic-101/Transcripts/Resource']);
+  });
+});
+
+describe('VoicePlatform-NoCrossTenantAccess', () => {
+  test('fails a role granted one tenant bucket by one policy and another tenant key by another', () => {
+    const findings = ownFindings((_app, cells) => {
+      const iam = require('aws-cdk-lib/aws-iam');
+      const { ScopedRole } = require('../../lib/constructs/scoped-role');
+      const role = new ScopedRole(cells[0].tenantStacks[0], 'Snooper', { assumedBy: new iam.AccountRootPrincipal() });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [cells[0].tenantStacks[0].buckets.rec!.arnForObjects('x')] }));
+      new iam.Policy(cells[0].tenantStacks[0], 'SecondPolicy', {
+        roles: [role],
+        statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/tenant-clinic-003'] })],
+      });
+    });
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[clinic-001+clinic-003] @ us-east/Tenant-clinic-001/Snooper/Resource');
+  });
+
+  test('fails a role in another stack granted two tenants\' buckets by name', () => {
+    const findings = ownFindings((_app, cells) => {
+      const iam = require('aws-cdk-lib/aws-iam');
+      const role = new iam.Role(cells[0].data, 'Reporting', { assumedBy: new iam.AccountRootPrincipal() });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: ['arn:aws:s3:::vp-us-east-phi-clinic-001-txt-111111111111/*', 'arn:aws:s3:::vp-us-east-phi-clinic-002-txt-111111111111/*'],
+        }),
+      );
+    });
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[clinic-001+clinic-002] @ us-east/Data/Reporting/Resource');
+  });
+
+  test('passes every tenant role of the example config', () => {
+    expect(ownFindings(() => undefined)).toEqual([]);
   });
 });

@@ -21,13 +21,14 @@ describe('CellStage', () => {
     }
   });
 
-  test('every stack is in the cell primary region, except the DR stack, which is in the cell DR region', () => {
+  test('every stack is in the cell primary region, except the DR and tenant replica stacks, which are in the cell DR region', () => {
     const config = exampleConfig();
     for (const cell of result.cells) {
       const { primaryRegion, drRegion } = config.cells.find((c) => c.id === cell.stageName)!;
       const regions = Object.fromEntries(cell.synth().stacks.map((s) => [s.hierarchicalId.split('/')[1], s.environment.region]));
       for (const [stack, region] of Object.entries(regions)) {
-        expect([stack, region]).toEqual([stack, stack === 'DisasterRecovery' ? drRegion : primaryRegion]);
+        const inDr = stack === 'DisasterRecovery' || stack.startsWith('TenantReplica-');
+        expect([stack, region]).toEqual([stack, inDr ? drRegion : primaryRegion]);
       }
     }
   });

@@ -1,0 +1,49 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnManagedPolicy, CfnPolicy, CfnRole } from 'aws-cdk-lib/aws-iam';
+import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
+import { CellStage } from '../../cell-stage';
+import { TENANT_TAG } from '../../constructs/phi-bucket';
+import { keyAliasName, phiBucketPrefix } from '../../naming';
+import { resourceByLogicalId, resourcesOf, tagsOf } from './cell-index';
+
+/**
+ * No IAM principal is granted access to the keys or buckets of more than one tenant, whether by a
+ * single policy or by several policies attached to the same role. Finding: the tenant ids.
+ */
+export function NoCrossTenantAccess(node: CfnResource): NagRuleResult {
+  if (!(node instanceof CfnRole)) return NagRuleCompliance.NOT_APPLICABLE;
+  const stage = CellStage.of(node);
+  if (!stage) return NagRuleCompliance.NOT_APPLICABLE;
+  const stack = Stack.of(node);
+  const roleLogicalId = stack.resolve(node.logicalId) as string;
+
+  // The role's inline policies and every policy of its stack attached to it.
+  const documents: unknown[] = [stack.resolve(node.policies)];
+  for (const c of resourcesOf(stack).all) {
+    if (c instanceof CfnPolicy || c instanceof CfnManagedPolicy) {
+      const roles = JSON.stringify(stack.resolve(c.roles) ?? []);
+      if (roles.includes(`"${roleLogicalId}"`)) documents.push(stack.resolve(c.policyDocument));
+    }
+  }
+  const tenants = tenantsNamedIn(JSON.stringify(documents), stack, stage);
+  return tenants.size > 1 ? [[...tenants].sort().join('+')] : NagRuleCompliance.COMPLIANT;
+}
+
+/** The tenants whose buckets or keys a policy text names: by name, by same-stack reference, by stack output. */
+function tenantsNamedIn(text: string, stack: Stack, stage: CellStage): Set<string> {
+  const found = new Set<string>();
+  for (const { id } of stage.tenants) {
+    if (
+      text.includes(`${phiBucketPrefix(stage)}${id}-`) ||
+      text.includes(`alias/${keyAliasName(stage, `tenant-${id}`)}"`) ||
+      new RegExp(`"StackName":"${stage.cell.id}-Tenant(Replica)?-${id}"`).test(text)
+    ) {
+      found.add(id);
+    }
+  }
+  for (const [, logicalId] of text.matchAll(/\{"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z0-9]+)"/g)) {
+    const tenant = tagsOf(resourceByLogicalId(stack, logicalId))[TENANT_TAG];
+    if (tenant) found.add(tenant);
+  }
+  return found;
+}

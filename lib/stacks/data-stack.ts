@@ -1,0 +1,219 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { PlatformKey } from '../constructs/platform-key';
+import { ScopedRole } from '../constructs/scoped-role';
+import { backupVaultName, databaseInstanceId } from '../naming';
+import { CellStack, CellStackProps } from './cell-stack';
+import { SUBNETS } from './network-stack';
+
+export interface DataStackProps extends CellStackProps {
+  readonly vpc: ec2.IVpc;
+  readonly databaseKey: PlatformKey;
+  readonly secretsKey: PlatformKey;
+  readonly backupKey: PlatformKey;
+  readonly logsKey: PlatformKey;
+}
+
+/** Daily recovery points are kept 35 days, the longest automated-backup window RDS itself offers. */
+export const BACKUP_RETENTION_DAYS = 35;
+
+/**
+ * The cell's PostgreSQL database and its backups.
+ *
+ * RDS for PostgreSQL (a Multi-AZ DB instance) rather than Aurora: one clinic's appointments and call
+ * metadata are small and steady, so Aurora's storage scaling and read replicas buy nothing here, while
+ * a single-instance engine keeps cost, the parameter surface that auditors review, and the restore
+ * procedure (AWS Backup snapshot copy to the DR region) simple. pgaudit, IAM authentication, forced
+ * TLS and Performance Insights with a customer key work the same on both.
+ */
+export class DataStack extends CellStack {
+  public readonly database: rds.DatabaseInstance;
+  /** Attach this group to whatever must reach the database (the voice service). */
+  public readonly databaseClientSecurityGroup: ec2.SecurityGroup;
+  public readonly databaseSecurityGroup: ec2.SecurityGroup;
+  public readonly backupVault: backup.BackupVault;
+  /** The pgaudit and PostgreSQL log: who read and wrote which data. */
+  public readonly databaseAuditLogGroup: EncryptedLogGroup;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, { description: `PostgreSQL database and locked backups of cell ${props.cell.id}`, ...props });
+    const { retention, database: sizing } = this.cell;
+    const instanceIdentifier = databaseInstanceId(this);
+
+    this.databaseClientSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClientSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Members may connect to the cell database (the voice service)',
+      allowAllOutbound: false,
+    });
+    this.databaseSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Cell database: PostgreSQL from database clients only',
+      allowAllOutbound: false,
+    });
+    this.databaseSecurityGroup.addIngressRule(this.databaseClientSecurityGroup, ec2.Port.tcp(5432), 'PostgreSQL from database clients');
+    this.databaseClientSecurityGroup.addEgressRule(this.databaseSecurityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the cell database');
+
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_5 }),
+      description: 'TLS 1.2+ enforced by the server; pgaudit logs reads, writes, role changes and DDL',
+      parameters: {
+        'rds.force_ssl': '1',
+        ssl_min_protocol_version: 'TLSv1.2',
+        shared_preload_libraries: 'pgaudit,pg_stat_statements',
+        'pgaudit.log': 'read,write,role,ddl',
+        // Statement parameters are values, and values may be PHI: they stay out of the log.
+        'pgaudit.log_parameter': '0',
+        'pgaudit.log_catalog': '0',
+        log_connections: '1',
+        log_disconnections: '1',
+      },
+    });
+
+    // RDS writes to these fixed names; creating them first gives them our key and retention.
+    this.databaseAuditLogGroup = new EncryptedLogGroup(this, 'PostgresqlLogs', {
+      logGroupName: `/aws/rds/instance/${instanceIdentifier}/postgresql`,
+      logClass: 'audit',
+      retention,
+      encryptionKey: props.logsKey,
+    });
+    const upgradeLogs = new EncryptedLogGroup(this, 'UpgradeLogs', {
+      logGroupName: `/aws/rds/instance/${instanceIdentifier}/upgrade`,
+      logClass: 'operational',
+      retention,
+      encryptionKey: props.logsKey,
+    });
+    // Enhanced monitoring writes OS metrics to this account-wide group in each region.
+    const osMetricsLogs = new EncryptedLogGroup(this, 'EnhancedMonitoringLogs', {
+      logGroupName: 'RDSOSMetrics',
+      logClass: 'operational',
+      retention,
+      encryptionKey: props.logsKey,
+    });
+
+    const monitoringRole = new ScopedRole(this, 'EnhancedMonitoringRole', {
+      description: 'Lets RDS enhanced monitoring publish OS metrics of the cell database',
+      assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    monitoringRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
+        resources: [osMetricsLogs.logGroupArn, `${osMetricsLogs.logGroupArn}:log-stream:*`],
+      }),
+    );
+    acknowledge(
+      monitoringRole.node.findChild('Permissions'),
+      `AwsSolutions-IAM5[Resource::<${this.getLogicalId(osMetricsLogs.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*]`,
+      'RDS enhanced monitoring creates one log stream per instance with a name it chooses; the permission is limited to streams of the one RDSOSMetrics group of this account and region.',
+    );
+
+    this.database = new rds.DatabaseInstance(this, 'Database', {
+      instanceIdentifier,
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_5 }),
+      instanceType: new ec2.InstanceType(sizing.instanceType),
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.database },
+      securityGroups: [this.databaseSecurityGroup],
+      publiclyAccessible: false,
+      multiAz: true,
+      allocatedStorage: sizing.allocatedStorageGiB,
+      maxAllocatedStorage: sizing.maxAllocatedStorageGiB,
+      storageType: rds.StorageType.GP3,
+      storageEncrypted: true,
+      storageEncryptionKey: props.databaseKey,
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.databaseKey,
+      performanceInsightRetention: rds.PerformanceInsightRetention.MONTHS_1,
+      monitoringInterval: Duration.seconds(30),
+      monitoringRole,
+      autoMinorVersionUpgrade: true,
+      iamAuthentication: true,
+      // RDS keeps the master password in Secrets Manager, encrypted with the secrets key, and rotates it.
+      manageMasterUserPassword: true,
+      credentials: rds.Credentials.fromUsername('postgres_admin', { encryptionKey: props.secretsKey }),
+      parameterGroup,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      backupRetention: Duration.days(BACKUP_RETENTION_DAYS),
+      preferredBackupWindow: '03:00-04:00',
+      preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      copyTagsToSnapshot: true,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+    });
+    this.database.node.addDependency(this.databaseAuditLogGroup, upgradeLogs, osMetricsLogs);
+    acknowledge(
+      this.database,
+      'AwsSolutions-RDS11',
+      'The database listens on the PostgreSQL default port. It sits in isolated subnets without any route to the internet and admits only the database-client security group; a non-default port would add no protection.',
+    );
+
+    this.backupVault = this.createBackups(props.backupKey);
+  }
+
+  /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */
+  private createBackups(backupKey: PlatformKey): backup.BackupVault {
+    const vault = new backup.BackupVault(this, 'BackupVault', {
+      backupVaultName: backupVaultName(this, this.region),
+      encryptionKey: backupKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Compliance-mode vault lock: after 3 days nobody, root included, can delete recovery points early or remove the lock.
+      lockConfiguration: {
+        minRetention: Duration.days(BACKUP_RETENTION_DAYS),
+        maxRetention: Duration.days(3653),
+        changeableFor: Duration.days(3),
+      },
+    });
+    const drVaultArn = `arn:${this.partition}:backup:${this.cell.drRegion}:${this.account}:backup-vault:${backupVaultName(this, this.cell.drRegion)}`;
+    const plan = new backup.BackupPlan(this, 'BackupPlan', {
+      backupPlanName: `${this.cell.id}-daily`,
+      backupVault: vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({
+          ruleName: 'daily-35-days-with-dr-copy',
+          scheduleExpression: events.Schedule.cron({ minute: '0', hour: '5' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(4),
+          deleteAfter: Duration.days(BACKUP_RETENTION_DAYS),
+          copyActions: [
+            {
+              destinationBackupVault: backup.BackupVault.fromBackupVaultArn(this, 'DrBackupVault', drVaultArn),
+              deleteAfter: Duration.days(BACKUP_RETENTION_DAYS),
+            },
+          ],
+        }),
+      ],
+    });
+    const role = new ScopedRole(this, 'BackupRole', {
+      description: 'Lets AWS Backup back up and restore the cell database',
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores'),
+      ],
+    });
+    const awsManaged =
+      'AWS Backup\'s own service-role policy, maintained by AWS as the service adds resource types; the role is assumable only by AWS Backup for this account, and the vault lock prevents early deletion whatever the role may do.';
+    acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]', awsManaged);
+    acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]', awsManaged);
+    // S3 PHI buckets are protected by versioning and replication, not by Backup: a backup would keep
+    // recordings past the clinic's retention and offboarding date.
+    plan.addSelection('Database', {
+      backupSelectionName: 'cell-database',
+      resources: [backup.BackupResource.fromRdsDatabaseInstance(this.database)],
+      role,
+    });
+    return vault;
+  }
+}

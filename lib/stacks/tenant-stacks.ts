@@ -1,0 +1,252 @@
+import { Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { TenantConfig } from '../config';
+import { PhiBucket, TENANT_TAG } from '../constructs/phi-bucket';
+import { PlatformKey } from '../constructs/platform-key';
+import { ScopedRole } from '../constructs/scoped-role';
+import {
+  accessLogBucketName,
+  breakGlassRoleName,
+  keyAliasName,
+  phiBucketName,
+  roleArn,
+  tenantAccessRoleName,
+  tenantReplicationRoleName,
+  voiceTaskRoleName,
+} from '../naming';
+import { CellStack, CellStackProps } from './cell-stack';
+
+export interface TenantStackProps extends CellStackProps {
+  readonly tenant: TenantConfig;
+}
+
+type PhiKind = 'rec' | 'txt';
+
+/** The PHI kinds a tenant stores: transcripts always, recordings unless the clinic opted out. */
+export function phiKindsOf(tenant: TenantConfig): PhiKind[] {
+  return tenant.recordings.enabled ? ['rec', 'txt'] : ['txt'];
+}
+
+function retentionDaysOf(tenant: TenantConfig, kind: PhiKind): number {
+  return kind === 'rec' ? tenant.recordings.retentionDays : tenant.transcripts.retentionDays;
+}
+
+const KIND_IDS: Record<PhiKind, string> = { rec: 'Recordings', txt: 'Transcripts' };
+
+/** The roles that may touch a tenant's PHI at all, by ARN: its access role, its replication role, break-glass. */
+function allowedRoleArns(stack: CellStack, tenantId: string): string[] {
+  return [
+    roleArn(stack, tenantAccessRoleName(stack, tenantId)),
+    roleArn(stack, tenantReplicationRoleName(stack, tenantId)),
+    roleArn(stack, breakGlassRoleName(stack)),
+  ];
+}
+
+/**
+ * One tenant's PHI storage in the cell's primary region: its own KMS key, a bucket each for call
+ * recordings (unless opted out) and transcripts, its access role, and replication of every object
+ * to the tenant's replica stack in the DR region, encrypted there with the tenant's DR key.
+ */
+export class TenantStack extends CellStack {
+  public readonly tenant: TenantConfig;
+  public readonly key: PlatformKey;
+  public readonly accessRole: ScopedRole;
+  public readonly buckets: Partial<Record<PhiKind, PhiBucket>> = {};
+
+  constructor(scope: Construct, id: string, props: TenantStackProps) {
+    super(scope, id, { description: `PHI storage of tenant ${props.tenant.id} in cell ${props.cell.id}`, ...props });
+    this.tenant = props.tenant;
+    const tenantId = this.tenant.id;
+    Tags.of(this).add(TENANT_TAG, tenantId);
+
+    this.key = new PlatformKey(this, 'TenantKey', {
+      alias: keyAliasName(this, `tenant-${tenantId}`),
+      description: `Encrypts the PHI of tenant ${tenantId} in cell ${this.cell.id}`,
+    });
+    this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenantId), 's3');
+
+    // Only the voice service's task role of this cell may assume the tenant role.
+    this.accessRole = new ScopedRole(this, 'AccessRole', {
+      roleName: tenantAccessRoleName(this, tenantId),
+      description: `Reads and writes the PHI of tenant ${tenantId} only`,
+      assumedBy: new iam.AccountRootPrincipal().withConditions({
+        ArnEquals: { 'aws:PrincipalArn': roleArn(this, voiceTaskRoleName(this)) },
+      }),
+    });
+    const replicationRole = new ScopedRole(this, 'ReplicationRole', {
+      roleName: tenantReplicationRoleName(this, tenantId),
+      description: `Replicates the PHI of tenant ${tenantId} to the cell's DR region`,
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+
+    const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));
+    for (const kind of phiKindsOf(this.tenant)) {
+      const bucket = new PhiBucket(this, KIND_IDS[kind], {
+        bucketName: phiBucketName(this, tenantId, kind),
+        tenantId,
+        encryptionKey: this.key,
+        retentionDays: retentionDaysOf(this.tenant, kind),
+        terminationDate: this.tenant.offboarding?.terminationDate,
+        serverAccessLogsBucket: accessLogs,
+        allowedRoleArns: allowedRoleArns(this, tenantId),
+      });
+      this.buckets[kind] = bucket;
+      this.grantTenantAccess(bucket);
+      this.replicate(bucket, kind, replicationRole);
+    }
+    this.accessRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
+      }),
+    );
+    const objectAccess =
+      'The tenant role reads and writes objects of its own buckets only; object keys are chosen by the voice service ' +
+      'per call, so the policy names each bucket\'s objects as bucket/*.';
+    for (const bucket of Object.values(this.buckets)) {
+      const logicalId = this.getLogicalId(bucket!.node.defaultChild as s3.CfnBucket);
+      acknowledge(this.accessRole.node.findChild('Permissions'), `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`, objectAccess);
+      acknowledge(
+        replicationRole.node.findChild('Permissions'),
+        `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
+        'S3 replication copies every object version of this tenant bucket, so the source is named as bucket/*.',
+      );
+    }
+    const replicaObjects = phiKindsOf(this.tenant).map((kind) => `arn:${this.partition}:s3:::${phiBucketName(this, tenantId, kind, true)}/*`);
+    for (const arn of replicaObjects) {
+      acknowledge(
+        replicationRole.node.findChild('Permissions'),
+        `AwsSolutions-IAM5[Resource::${arn}]`,
+        'S3 replication writes every object version into this tenant\'s replica bucket in the DR region, named by its deterministic name.',
+      );
+    }
+    acknowledge(
+      replicationRole.node.findChild('Permissions'),
+      `AwsSolutions-IAM5[Resource::arn:${this.partition}:kms:${this.cell.drRegion}:${this.account}:key/*]`,
+      'The tenant key in the DR region is known only by its alias across regions, so the key ARN is key/* narrowed by kms:ResourceAliases to this tenant\'s alias, kms:ViaService and the replica buckets\' encryption context.',
+    );
+  }
+
+  private grantTenantAccess(bucket: PhiBucket): void {
+    this.accessRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    this.accessRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  }
+
+  /** Replicates one bucket to its replica in the DR region, encrypted with the tenant's DR key. */
+  private replicate(bucket: PhiBucket, kind: PhiKind, role: ScopedRole): void {
+    const { drRegion } = this.cell;
+    const tenantId = this.tenant.id;
+    const destinationArn = `arn:${this.partition}:s3:::${phiBucketName(this, tenantId, kind, true)}`;
+    const alias = `alias/${keyAliasName(this, `tenant-${tenantId}`)}`;
+
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+        resources: [`${destinationArn}/*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${bucket.bucketArn}/*` },
+        },
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [`arn:${this.partition}:kms:${drRegion}:${this.account}:key/*`],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `s3.${drRegion}.amazonaws.com` },
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
+        },
+      }),
+    );
+
+    (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = {
+      role: role.roleArn,
+      rules: [
+        {
+          id: `${kind}-to-dr`,
+          status: 'Enabled',
+          priority: 1,
+          filter: { prefix: '' },
+          deleteMarkerReplication: { status: 'Disabled' },
+          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+          destination: {
+            bucket: destinationArn,
+            encryptionConfiguration: {
+              replicaKmsKeyId: `arn:${this.partition}:kms:${drRegion}:${this.account}:${alias}`,
+            },
+          },
+        },
+      ],
+    };
+  }
+}
+
+/**
+ * One tenant's replicas in the cell's DR region: the tenant's DR key (same alias) and a replica
+ * bucket for each primary bucket, with the same retention, offboarding and access rules.
+ */
+export class TenantReplicaStack extends CellStack {
+  public readonly key: PlatformKey;
+  public readonly buckets: Partial<Record<PhiKind, PhiBucket>> = {};
+
+  constructor(scope: Construct, id: string, props: TenantStackProps) {
+    super(scope, id, {
+      description: `DR replica of the PHI of tenant ${props.tenant.id} in cell ${props.cell.id}`,
+      env: { account: props.cell.account, region: props.cell.drRegion },
+      ...props,
+    });
+    const { tenant } = props;
+    Tags.of(this).add(TENANT_TAG, tenant.id);
+
+    this.key = new PlatformKey(this, 'TenantKey', {
+      alias: keyAliasName(this, `tenant-${tenant.id}`),
+      description: `Encrypts the DR replica of the PHI of tenant ${tenant.id} in cell ${this.cell.id}`,
+    });
+    this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenant.id), 's3');
+
+    const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));
+    for (const kind of phiKindsOf(tenant)) {
+      const bucket = new PhiBucket(this, KIND_IDS[kind], {
+        bucketName: phiBucketName(this, tenant.id, kind, true),
+        tenantId: tenant.id,
+        encryptionKey: this.key,
+        retentionDays: retentionDaysOf(tenant, kind),
+        terminationDate: tenant.offboarding?.terminationDate,
+        serverAccessLogsBucket: accessLogs,
+        allowedRoleArns: allowedRoleArns(this, tenant.id),
+      });
+      this.buckets[kind] = bucket;
+      const isReplica =
+        'This bucket is the disaster-recovery replica of the tenant\'s primary bucket, inside the same jurisdiction; ' +
+        'replicating it again would place PHI in a third region.';
+      acknowledge(bucket, 'HIPAA.Security-S3BucketReplicationEnabled', isReplica);
+      acknowledge(bucket, 'NIST.800.53.R5-S3BucketReplicationEnabled', isReplica);
+    }
+  }
+}
