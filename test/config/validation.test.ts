@@ -181,6 +181,78 @@ describe('config validation', () => {
     ]);
   });
 
+  const siem = (over: Record<string, unknown> = {}) => ({
+    name: 'example-siem',
+    url: 'https://siem.example.com/ingest',
+    baaSigned: true,
+    dpaSigned: true,
+    processingRegions: ['us-east-1'],
+    ...over,
+  });
+
+  test('accepts an external SIEM with a BAA in a US PHI cell', () => {
+    expect(broken((r) => (r.cells[0].siem = siem()))).toEqual([]);
+  });
+
+  test('refuses an external SIEM without a BAA in a cell that carries PHI, naming the provider', () => {
+    expect(broken((r) => (r.cells[0].siem = siem({ baaSigned: false })))).toEqual([
+      'cells[0].siem.baaSigned: SIEM "example-siem" would receive PHI without a BAA; sign a BAA with it, remove the endpoint, or set carriesPhi: false',
+    ]);
+  });
+
+  test('accepts a SIEM without a BAA when the cell carries no PHI', () => {
+    expect(
+      broken((r) => {
+        r.cells[0].carriesPhi = false;
+        r.cells[0].siem = siem({ baaSigned: false });
+      }),
+    ).toEqual([]);
+  });
+
+  test('refuses an EU SIEM without a DPA or processing outside the EU', () => {
+    expect(broken((r) => (r.cells[1].siem = siem({ dpaSigned: false, processingRegions: ['eu-west-1', 'us-east-1'] })))).toEqual([
+      'cells[1].siem.dpaSigned: SIEM "example-siem" would receive EU personal data without a DPA; sign a DPA with it or remove the endpoint',
+      'cells[1].siem.processingRegions[1]: SIEM "example-siem" processes data in "us-east-1", outside EU; use a SIEM region in eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2',
+    ]);
+  });
+
+  test('refuses a SIEM endpoint that is not https', () => {
+    expect(broken((r) => (r.cells[0].siem = siem({ url: 'http://siem.example.com' })))).toEqual([
+      'cells[0].siem.url: must be the https:// ingestion URL of the SIEM',
+    ]);
+  });
+
+  test('refuses a cell without a breach-notification contact', () => {
+    expect(broken((r) => (r.cells[0].alerts.emails = []))).toEqual([
+      'cells[0].alerts.emails: must list at least one breach-notification contact: HIPAA requires that someone is told of a breach',
+    ]);
+  });
+
+  test('refuses an archive that moves to cold storage after its retention has ended', () => {
+    expect(broken((r) => (r.cells[0].retention.archiveColdAfterDays = 2192))).toEqual([
+      'cells[0].retention.archiveColdAfterDays: must be less than auditDays (2192): archive objects move to cold storage before their retention ends',
+    ]);
+  });
+
+  test('refuses an offboarding date that is not a date', () => {
+    expect(broken((r) => (r.tenants[0].offboarding = { terminationDate: '31/01/2027' }))).toEqual([
+      'tenants[0].offboarding.terminationDate: must be the contract termination date as YYYY-MM-DD, for example "2027-01-31"',
+    ]);
+    expect(broken((r) => (r.tenants[0].offboarding = { terminationDate: '2027-01-31' }))).toEqual([]);
+  });
+
+  test('refuses a database that may not grow to its allocated size', () => {
+    expect(broken((r) => (r.cells[0].database = { allocatedStorageGiB: 500, maxAllocatedStorageGiB: 100 }))).toEqual([
+      'cells[0].database.maxAllocatedStorageGiB: must be at least allocatedStorageGiB (500)',
+    ]);
+  });
+
+  test('refuses ids that would make bucket names longer than S3 allows', () => {
+    expect(broken((r) => (r.tenants[0].id = 'a-very-long-clinic-name'))).toEqual([
+      'tenants[0].id: must be at most 18 characters long (it becomes part of AWS resource names)',
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';
