@@ -8,6 +8,7 @@ import { DisasterRecoveryStack } from './stacks/disaster-recovery-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { TenantReplicaStack, TenantStack } from './stacks/tenant-stacks';
+import { VoiceStack } from './stacks/voice-stack';
 
 export interface CellStageProps extends StageProps {
   readonly platform: PlatformConfig['platform'];
@@ -41,6 +42,7 @@ export class CellStage extends Stage {
   public readonly audit: AuditStack;
   public readonly data: DataStack;
   public readonly tenantStacks: TenantStack[] = [];
+  public readonly voice: VoiceStack;
 
   constructor(scope: Construct, props: CellStageProps) {
     const { cell, platform } = props;
@@ -73,6 +75,16 @@ export class CellStage extends Stage {
     });
     // Recovery points are copied into the DR vault by name.
     this.data.addStackDependency(this.disasterRecovery, 'backups are copied into the DR backup vault');
+
+    this.voice = new VoiceStack(this, 'Voice', {
+      ...common,
+      vpc: this.network.vpc,
+      logsKey: this.keys.logs,
+      auditKey: this.keys.audit,
+      secretsKey: this.keys.secrets,
+      accessLogs: this.audit.accessLogs,
+      databaseClientSecurityGroup: this.data.databaseClientSecurityGroup,
+    });
 
     // One stack per tenant and region keeps every template far below CloudFormation's limits at
     // hundreds of tenants, and lets tenants deploy in parallel.

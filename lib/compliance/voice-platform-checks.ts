@@ -6,6 +6,8 @@ import { PhiBucketCoveredByTrail } from './rules/phi-bucket-covered-by-trail';
 import { NoCrossTenantAccess } from './rules/no-cross-tenant-access';
 import { PhiBucketEncryptedWithTenantKey } from './rules/phi-bucket-encrypted-with-tenant-key';
 import { ReplicationInJurisdiction } from './rules/replication-in-jurisdiction';
+import { ContainerReadOnlyNonRoot } from './rules/container-read-only-non-root';
+import { ListenerTls13OrRedirect } from './rules/listener-tls13-or-redirect';
 import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
@@ -105,6 +107,24 @@ export class VoicePlatformChecks extends NagPack {
         'the shared voice service reaches a tenant\'s data only by assuming that tenant\'s role.',
       level: NagMessageLevel.ERROR,
       rule: NoCrossTenantAccess,
+      node,
+    });
+    this.applyRule({
+      info: 'A load balancer listener neither serves HTTPS with a TLS 1.3 security policy nor only redirects to HTTPS.',
+      explanation:
+        'Calls carry PHI; HIPAA 164.312(e)(1) requires transmission security. Every listener must negotiate TLS 1.2 or 1.3 ' +
+        'with a TLS 1.3 policy, or answer only with a permanent redirect to HTTPS.',
+      level: NagMessageLevel.ERROR,
+      rule: ListenerTls13OrRedirect,
+      node,
+    });
+    this.applyRule({
+      info: 'An ECS container has a writable root filesystem, runs as root, or is privileged.',
+      explanation:
+        'A compromised container that can write its own filesystem or act as root has far more reach; the voice ' +
+        'service processes PHI, so its containers are read-only and run as a non-root user.',
+      level: NagMessageLevel.ERROR,
+      rule: ContainerReadOnlyNonRoot,
       node,
     });
   }

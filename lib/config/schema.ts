@@ -113,6 +113,54 @@ export const DatabaseSchema = z.strictObject({
   maxAllocatedStorageGiB: z.number({ error: 'must be a number of GiB' }).int().max(65536).default(1000),
 });
 
+/** The placeholder digest the example config ships with; the deploy refuses it. */
+export const PLACEHOLDER_IMAGE_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+/** The voice service: the container that answers calls, behind a TLS-only load balancer. */
+export const VoiceSchema = z
+  .strictObject({
+    /** The image to run, by digest, from the cell's ECR repository. */
+    imageDigest: z
+      .string({ error: 'must be the image digest to run, "sha256:" and 64 hex digits' })
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must be an image digest: "sha256:" followed by 64 lower-case hex digits (tags are mutable; digests are not)'),
+    containerPort: z.number({ error: 'must be the port the container listens on' }).int().min(1024, 'must be 1024 or higher: the container runs as a non-root user').max(65535).default(8080),
+    healthCheckPath: z.string({ error: 'must be an HTTP path such as "/healthz"' }).regex(/^\/[A-Za-z0-9/_-]*$/, 'must be an HTTP path such as "/healthz"').default('/healthz'),
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)], {
+      error: 'must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096',
+    }).default(1024),
+    memoryMiB: z.number({ error: 'must be the task memory in MiB' }).int().min(512).max(30720).default(2048),
+    minTasks: z.number({ error: 'must be the minimum number of tasks' }).int().min(2, 'must be at least 2: a call must survive the loss of one task or zone').default(2),
+    maxTasks: z.number({ error: 'must be the maximum number of tasks' }).int().max(100).default(10),
+    cpuTargetPercent: z.number({ error: 'must be a CPU utilization target in percent' }).int().min(10).max(90).default(60),
+    requestsPerTarget: z.number({ error: 'must be the number of requests per task to scale at' }).int().positive().default(500),
+    /** Who may reach the load balancer; empty means the whole internet (the telephony provider's webhooks). */
+    allowedIngressCidrs: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as "203.0.113.0/24"' })).default([]),
+    /** An existing ACM certificate in the primary region ... */
+    certificateArn: z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN').optional(),
+    /** ... or a certificate issued by ACM and DNS-validated in this hosted zone. */
+    domainName: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be a DNS name such as "voice-us.example.com"').optional(),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id such as "Z0123456789EXAMPLE"').optional(),
+    hostedZoneName: z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'must be the hosted zone\'s DNS name such as "example.com"').optional(),
+  })
+  .superRefine((voice, ctx) => {
+    const dns = [voice.domainName, voice.hostedZoneId, voice.hostedZoneName];
+    const dnsComplete = dns.every((v) => v !== undefined);
+    const dnsPartial = dns.some((v) => v !== undefined) && !dnsComplete;
+    if (voice.certificateArn && dns.some((v) => v !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'give either certificateArn or domainName with hostedZoneId and hostedZoneName, not both' });
+    } else if (dnsPartial) {
+      ctx.addIssue({ code: 'custom', path: ['hostedZoneId'], message: 'a DNS-validated certificate needs all of domainName, hostedZoneId and hostedZoneName' });
+    } else if (!voice.certificateArn && !dnsComplete) {
+      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'is missing: give an ACM certificateArn, or domainName with hostedZoneId and hostedZoneName for a DNS-validated certificate' });
+    }
+    if (voice.domainName && voice.hostedZoneName && !`.${voice.domainName}`.endsWith(`.${voice.hostedZoneName}`)) {
+      ctx.addIssue({ code: 'custom', path: ['domainName'], message: `"${voice.domainName}" is not inside hosted zone "${voice.hostedZoneName}"` });
+    }
+    if (voice.maxTasks < voice.minTasks) {
+      ctx.addIssue({ code: 'custom', path: ['maxTasks'], message: `must be at least minTasks (${voice.minTasks})` });
+    }
+  });
+
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
@@ -146,6 +194,7 @@ export const CellSchema = z
     alerts: AlertsSchema,
     siem: SiemEndpointSchema.optional(),
     database: DatabaseSchema.prefault({}),
+    voice: VoiceSchema,
   })
   .superRefine(cellPlacement, {
     // Region and zone checks run even when another field of the cell is wrong.
@@ -225,6 +274,18 @@ function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
       path: ['retention', 'archiveColdAfterDays'],
       message: `must be less than auditDays (${retention.auditDays}): archive objects move to cold storage before their retention ends`,
     });
+  }
+  const voice = cell.voice as Partial<Record<string, unknown>> | undefined;
+  if (typeof voice?.certificateArn === 'string' && typeof cell.primaryRegion === 'string') {
+    const [, , , region, account] = voice.certificateArn.split(':');
+    const accountKnown = typeof cell.account === 'string' && /^\d{12}$/.test(cell.account);
+    if (region !== cell.primaryRegion || (accountKnown && account !== cell.account)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['voice', 'certificateArn'],
+        message: `must be a certificate of account ${String(cell.account)} in the primary region ${cell.primaryRegion}: a load balancer can only use certificates of its own region`,
+      });
+    }
   }
   const database = cell.database as Partial<Record<string, unknown>> | undefined;
   if (
@@ -351,3 +412,4 @@ export type RetentionConfig = z.output<typeof RetentionSchema>;
 export type AlertsConfig = z.output<typeof AlertsSchema>;
 export type SiemEndpointConfig = z.output<typeof SiemEndpointSchema>;
 export type DatabaseConfig = z.output<typeof DatabaseSchema>;
+export type VoiceConfig = z.output<typeof VoiceSchema>;

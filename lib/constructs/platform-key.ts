@@ -92,6 +92,19 @@ export class PlatformKey extends kms.Key {
   }
 
   /**
+   * Adds the IAM statement for a use of the key to the grantee only. Whether the use is allowed
+   * at all is decided by the key policy (by service, or by role ARN), never by a grant: a grant
+   * never widens the key policy, and never makes the key's stack depend on the grantee's.
+   */
+  public get grants(): kms.KeyGrants {
+    const grants = kms.KeyGrants.fromKey(this, true);
+    const keyArn = this.keyArn;
+    // Every grant method of KeyGrants goes through actions(): principal-side statements only.
+    grants.actions = (grantee: iam.IGrantable, ...actions: string[]) => iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [keyArn] });
+    return grants;
+  }
+
+  /**
    * Lets named roles of this account use the key, only through one AWS service in this region.
    * Roles are matched by ARN (`aws:PrincipalArn`), so a role may be named before it exists.
    */

@@ -229,3 +229,45 @@ describe('VoicePlatform-NoCrossTenantAccess', () => {
     expect(ownFindings(() => undefined)).toEqual([]);
   });
 });
+
+describe('VoicePlatform-ListenerTls13OrRedirect', () => {
+  test('fails an HTTPS listener with a TLS 1.2 policy and an HTTP listener that forwards', () => {
+    const findings = ownFindings((_app, cells) => {
+      const elbv2 = require('aws-cdk-lib/aws-elasticloadbalancingv2');
+      const voice = cells[0].voice;
+      const https = voice.loadBalancer.node.findChild('Https').node.defaultChild;
+      https.sslPolicy = elbv2.SslPolicy.TLS12;
+      const http = voice.loadBalancer.node.findChild('HttpRedirect').node.defaultChild;
+      http.defaultActions = [{ type: 'fixed-response', fixedResponseConfig: { statusCode: '200' } }];
+    });
+    expect(findings).toEqual([
+      'VoicePlatform-ListenerTls13OrRedirect[not-tls13-policy:ELBSecurityPolicy-TLS-1-2-2017-01] @ us-east/Voice/LoadBalancer/Https/Resource',
+      'VoicePlatform-ListenerTls13OrRedirect[plain-http-not-redirect-only] @ us-east/Voice/LoadBalancer/HttpRedirect/Resource',
+    ]);
+  });
+});
+
+describe('VoicePlatform-ContainerReadOnlyNonRoot', () => {
+  test('fails a container with a writable root filesystem that runs as root, and one without a user', () => {
+    const findings = ownFindings((_app, cells) => {
+      const ecs = require('aws-cdk-lib/aws-ecs');
+      const task = new ecs.CfnTaskDefinition(cells[1].voice, 'Careless', {
+        containerDefinitions: [
+          { name: 'web', image: 'example/web@sha256:' + 'c'.repeat(64), user: 'root', readonlyRootFilesystem: false },
+          { name: 'sidecar', image: 'example/sidecar@sha256:' + 'd'.repeat(64), readonlyRootFilesystem: true },
+        ],
+      });
+      expect(task).toBeDefined();
+    });
+    expect(findings).toEqual([
+      'VoicePlatform-ContainerReadOnlyNonRoot[web:writable-root-filesystem] @ eu-central/Voice/Careless',
+      'VoicePlatform-ContainerReadOnlyNonRoot[web:runs-as-root] @ eu-central/Voice/Careless',
+      'VoicePlatform-ContainerReadOnlyNonRoot[sidecar:runs-as-root] @ eu-central/Voice/Careless',
+    ]);
+  });
+
+  test('passes the voice service task definition', () => {
+    const findings = ownFindings(() => undefined);
+    expect(findings.filter((f) => f.includes('ContainerReadOnlyNonRoot'))).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192, operationalLogDays: 90 },
         alerts: { emails: ['security-alerts@example.com'] },
+        voice: { imageDigest: `sha256:${'a'.repeat(64)}`, certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012' },
       },
       {
         id: 'eu-central',
@@ -28,6 +29,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192 },
         alerts: { emails: ['security-alerts@example.com'] },
+        voice: { imageDigest: `sha256:${'b'.repeat(64)}`, domainName: 'voice-eu.example.com', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' },
       },
     ],
     tenants: [
@@ -253,6 +255,27 @@ describe('config validation', () => {
     ]);
   });
 
+  test('refuses an image given by tag instead of digest', () => {
+    expect(broken((r) => (r.cells[0].voice.imageDigest = 'latest'))).toEqual([
+      'cells[0].voice.imageDigest: must be an image digest: "sha256:" followed by 64 lower-case hex digits (tags are mutable; digests are not)',
+    ]);
+  });
+
+  test('refuses a certificate of another region, and a voice service without any certificate', () => {
+    expect(broken((r) => (r.cells[0].voice.certificateArn = 'arn:aws:acm:eu-west-1:111111111111:certificate/12345678-1234-1234-1234-123456789012'))).toEqual([
+      'cells[0].voice.certificateArn: must be a certificate of account 111111111111 in the primary region us-east-1: a load balancer can only use certificates of its own region',
+    ]);
+    expect(broken((r) => delete r.cells[0].voice.certificateArn)).toEqual([
+      'cells[0].voice.certificateArn: is missing: give an ACM certificateArn, or domainName with hostedZoneId and hostedZoneName for a DNS-validated certificate',
+    ]);
+  });
+
+  test('refuses fewer than two tasks', () => {
+    expect(broken((r) => (r.cells[1].voice.minTasks = 1))).toEqual([
+      'cells[1].voice.minTasks: Too small: expected number to be >=2'.replace('Too small: expected number to be >=2', 'must be at least 2: a call must survive the loss of one task or zone'),
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';
@@ -267,6 +290,7 @@ describe('config validation', () => {
         'cells[0].primaryRegion',
         'cells[0].availabilityZones[0]',
         'cells[0].availabilityZones[1]',
+        'cells[0].voice.certificateArn',
         'cells[1].retention.auditDays',
         'tenants[0].cell',
         'platform.name',
