@@ -192,6 +192,8 @@ export const CellSchema = z
     carriesPhi: z.boolean({ error: 'must be true or false' }).default(true),
     retention: RetentionSchema,
     alerts: AlertsSchema,
+    /** Ids of the sub-processors this cell's voice service uses. */
+    subProcessors: z.array(z.string({ error: 'must be a sub-processor id' })).default([]),
     siem: SiemEndpointSchema.optional(),
     database: DatabaseSchema.prefault({}),
     voice: VoiceSchema,
@@ -338,6 +340,43 @@ export const TenantSchema = z.strictObject({
     .optional(),
 });
 
+/** A signed contract: a Business Associate Agreement (HIPAA) or a Data Processing Agreement (GDPR). */
+const AgreementSchema = z.strictObject({
+  signed: z.boolean({ error: 'must be true or false' }),
+  /** When it was signed (YYYY-MM-DD); required when signed. */
+  date: z.iso.date({ error: 'must be the signing date as YYYY-MM-DD' }).optional(),
+});
+
+/** A third party that processes data for the voice service (telephony, voice AI, LLM, SIEM). */
+export const SubProcessorSchema = z
+  .strictObject({
+    id: dnsId('sub-processor id', 32),
+    /** The company, as named in its contract. */
+    name: z.string({ error: 'must be the company name as in its contract' }).min(1),
+    role: z.enum(['telephony', 'voice-ai', 'language-model', 'siem', 'other'], {
+      error: 'must be one of telephony, voice-ai, language-model, siem, other',
+    }),
+    purpose: z.string({ error: 'must say what the sub-processor does for the service' }).min(1),
+    /** Categories of data it sees, for example call-audio, transcript, phone-number, appointment. */
+    dataCategories: z.array(z.string().min(1)).min(1, 'must list at least one category of data'),
+    /** Whether any of those categories is PHI (or special-category health data under GDPR). */
+    seesPhi: z.boolean({ error: 'must be true or false: does it see PHI?' }),
+    baa: AgreementSchema,
+    dpa: AgreementSchema,
+    /** Where it processes our data, per jurisdiction it serves: `{ US: [us-east-1], EU: [eu-central-1] }`. */
+    processingRegions: z.partialRecord(
+      z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]]),
+      z.array(regionName).min(1),
+    ),
+  })
+  .superRefine((sp, ctx) => {
+    for (const kind of ['baa', 'dpa'] as const) {
+      if (sp[kind].signed && !sp[kind].date) {
+        ctx.addIssue({ code: 'custom', path: [kind, 'date'], message: `is missing: give the date the ${kind.toUpperCase()} was signed (YYYY-MM-DD)` });
+      }
+    }
+  });
+
 export const PlatformSchema = z.strictObject({
   /** Short prefix for resource names; an id, never a customer or clinic name. */
   id: dnsId('platform id', 6),
@@ -350,6 +389,7 @@ export const PlatformConfigSchema = z
       .array(CellSchema, { error: 'must be a list of cells (region deployments)' })
       .min(1, 'must declare at least one cell'),
     tenants: z.array(TenantSchema, { error: 'must be a list of tenants (clinics)' }).default([]),
+    subProcessors: z.array(SubProcessorSchema, { error: 'must be the list of sub-processors' }).default([]),
   })
   .superRefine(crossReferences, {
     // Cross references are checked even when a field elsewhere is wrong, so that every problem is
@@ -359,7 +399,7 @@ export const PlatformConfigSchema = z
 
 /** Checks that need more than one object: unique ids, tenants placed in existing, matching cells. */
 function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
-  const root = value as { cells?: unknown; tenants?: unknown };
+  const root = value as { cells?: unknown; tenants?: unknown; subProcessors?: unknown };
   const cells = Array.isArray(root?.cells) ? (root.cells as Array<Record<string, unknown>>) : [];
   const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
 
@@ -371,6 +411,8 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
     }
     cellJurisdiction.set(cell.id, cell.jurisdiction);
   });
+
+  checkSubProcessors(root, cells, ctx);
 
   const tenantIds = new Set<string>();
   tenants.forEach((tenant, i) => {
@@ -405,7 +447,42 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   });
 }
 
+/**
+ * The BAA chain: a cell that carries PHI may use a sub-processor that sees PHI only with a signed
+ * BAA (US), or a signed DPA and processing inside the jurisdiction (EU).
+ */
+function checkSubProcessors(root: { subProcessors?: unknown }, cells: Array<Record<string, unknown>>, ctx: z.RefinementCtx): void {
+  const list = Array.isArray(root.subProcessors) ? (root.subProcessors as Array<Record<string, any>>) : [];
+  const byId = new Map(list.filter((sp) => typeof sp?.id === 'string').map((sp) => [sp.id as string, sp]));
+  cells.forEach((cell, i) => {
+    const used = Array.isArray(cell?.subProcessors) ? (cell.subProcessors as unknown[]) : [];
+    const jurisdiction = cell?.jurisdiction as JurisdictionId;
+    if (!JURISDICTION_IDS.includes(jurisdiction)) return;
+    used.forEach((id, j) => {
+      const path = ['cells', i, 'subProcessors', j];
+      const sp = typeof id === 'string' ? byId.get(id) : undefined;
+      if (!sp) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown sub-processor "${String(id)}"; use one of: ${[...byId.keys()].join(', ') || '(none declared)'}` });
+        return;
+      }
+      if (cell.carriesPhi === false || sp.seesPhi !== true) return;
+      const missing = (what: string) =>
+        ctx.addIssue({ code: 'custom', path, message: `sub-processor "${sp.name}" sees PHI in ${jurisdiction} cell "${String(cell.id)}" but ${what}` });
+      if (jurisdiction === 'US' && sp.baa?.signed !== true) missing('has no signed BAA; sign one or stop using it in this cell');
+      if (jurisdiction === 'EU') {
+        if (sp.dpa?.signed !== true) missing('has no signed DPA; sign one or stop using it in this cell');
+        const regions: unknown[] = sp.processingRegions?.EU ?? [];
+        if (regions.length === 0) missing('processes no data inside the EU; it must list EU processing regions');
+        const outside = regions.filter((r) => typeof r === 'string' && !isRegionIn('EU', r));
+        if (outside.length > 0) missing(`lists EU processing in ${outside.join(', ')}, outside the EU`);
+      }
+      if (jurisdiction === 'US' && !(sp.processingRegions?.US?.length > 0)) missing('lists no US processing regions');
+    });
+  });
+}
+
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
+export type SubProcessorConfig = z.output<typeof SubProcessorSchema>;
 export type CellConfig = z.output<typeof CellSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
 export type RetentionConfig = z.output<typeof RetentionSchema>;

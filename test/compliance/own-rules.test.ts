@@ -235,9 +235,10 @@ describe('VoicePlatform-ListenerTls13OrRedirect', () => {
     const findings = ownFindings((_app, cells) => {
       const elbv2 = require('aws-cdk-lib/aws-elasticloadbalancingv2');
       const voice = cells[0].voice;
-      const https = voice.loadBalancer.node.findChild('Https').node.defaultChild;
+      type Listener = import('aws-cdk-lib/aws-elasticloadbalancingv2').CfnListener;
+      const https = voice.loadBalancer.node.findChild('Https').node.defaultChild as Listener;
       https.sslPolicy = elbv2.SslPolicy.TLS12;
-      const http = voice.loadBalancer.node.findChild('HttpRedirect').node.defaultChild;
+      const http = voice.loadBalancer.node.findChild('HttpRedirect').node.defaultChild as Listener;
       http.defaultActions = [{ type: 'fixed-response', fixedResponseConfig: { statusCode: '200' } }];
     });
     expect(findings).toEqual([

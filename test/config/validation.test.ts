@@ -276,6 +276,81 @@ describe('config validation', () => {
     ]);
   });
 
+  const subProcessor = (over: Record<string, unknown> = {}) => ({
+    id: 'example-llm',
+    name: 'Example Language Models Inc.',
+    role: 'language-model',
+    purpose: 'Drafts answers',
+    dataCategories: ['transcript'],
+    seesPhi: true,
+    baa: { signed: true, date: '2026-01-01' },
+    dpa: { signed: true, date: '2026-01-01' },
+    processingRegions: { US: ['us-east-1'], EU: ['eu-west-1'] },
+    ...over,
+  });
+
+  test('accepts sub-processors with their BAA, DPA and in-jurisdiction processing', () => {
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor()];
+        r.cells[0].subProcessors = ['example-llm'];
+        r.cells[1].subProcessors = ['example-llm'];
+      }),
+    ).toEqual([]);
+  });
+
+  test('refuses a US PHI cell using a sub-processor that sees PHI without a BAA, naming it and the document', () => {
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor({ baa: { signed: false } })];
+        r.cells[0].subProcessors = ['example-llm'];
+      }),
+    ).toEqual([
+      'cells[0].subProcessors[0]: sub-processor "Example Language Models Inc." sees PHI in US cell "us-east" but has no signed BAA; sign one or stop using it in this cell',
+    ]);
+  });
+
+  test('refuses an EU PHI cell using a sub-processor without a DPA or that processes outside the EU', () => {
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor({ dpa: { signed: false }, processingRegions: { US: ['us-east-1'], EU: ['eu-west-1', 'us-east-1'] } })];
+        r.cells[1].subProcessors = ['example-llm'];
+      }),
+    ).toEqual([
+      'cells[1].subProcessors[0]: sub-processor "Example Language Models Inc." sees PHI in EU cell "eu-central" but has no signed DPA; sign one or stop using it in this cell',
+      'cells[1].subProcessors[0]: sub-processor "Example Language Models Inc." sees PHI in EU cell "eu-central" but lists EU processing in us-east-1, outside the EU',
+    ]);
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor({ processingRegions: { US: ['us-east-1'] } })];
+        r.cells[1].subProcessors = ['example-llm'];
+      }),
+    ).toEqual([
+      'cells[1].subProcessors[0]: sub-processor "Example Language Models Inc." sees PHI in EU cell "eu-central" but processes no data inside the EU; it must list EU processing regions',
+    ]);
+  });
+
+  test('accepts a sub-processor without a BAA when it sees no PHI', () => {
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor({ seesPhi: false, baa: { signed: false } })];
+        r.cells[0].subProcessors = ['example-llm'];
+      }),
+    ).toEqual([]);
+  });
+
+  test('refuses an unknown sub-processor and a signed agreement without its date', () => {
+    expect(
+      broken((r) => {
+        r.subProcessors = [subProcessor({ baa: { signed: true } })];
+        r.cells[0].subProcessors = ['example-tts'];
+      }),
+    ).toEqual([
+      'subProcessors[0].baa.date: is missing: give the date the BAA was signed (YYYY-MM-DD)',
+      'cells[0].subProcessors[0]: unknown sub-processor "example-tts"; use one of: example-llm',
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';

@@ -1,4 +1,3 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { validateConfig } from '../../lib/config';
 import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
 
