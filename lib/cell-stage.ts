@@ -1,6 +1,7 @@
 import { Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { CellConfig, PlatformConfig, TenantConfig } from './config';
+import { AccessStack } from './stacks/access-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { DataStack } from './stacks/data-stack';
 import { DetectionStack } from './stacks/detection-stack';
@@ -43,6 +44,7 @@ export class CellStage extends Stage {
   public readonly data: DataStack;
   public readonly tenantStacks: TenantStack[] = [];
   public readonly voice: VoiceStack;
+  public readonly access: AccessStack;
 
   constructor(scope: Construct, props: CellStageProps) {
     const { cell, platform } = props;
@@ -85,6 +87,8 @@ export class CellStage extends Stage {
       accessLogs: this.audit.accessLogs,
       databaseClientSecurityGroup: this.data.databaseClientSecurityGroup,
     });
+
+    this.access = new AccessStack(this, 'Access', common);
 
     // One stack per tenant and region keeps every template far below CloudFormation's limits at
     // hundreds of tenants, and lets tenants deploy in parallel.

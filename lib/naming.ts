@@ -86,3 +86,13 @@ export function backupVaultName(naming: CellNaming, region: string): string {
 export function databaseInstanceId(naming: CellNaming): string {
   return `${cellPrefix(naming)}-db`;
 }
+
+/** The operator role: deploys and operates, cannot decrypt PHI. */
+export function operatorRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-operator`;
+}
+
+/** The auditor role: reads templates, trails, logs and reports, cannot decrypt PHI. */
+export function auditorRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-auditor`;
+}

@@ -8,6 +8,7 @@ import { PhiBucketEncryptedWithTenantKey } from './rules/phi-bucket-encrypted-wi
 import { ReplicationInJurisdiction } from './rules/replication-in-jurisdiction';
 import { ContainerReadOnlyNonRoot } from './rules/container-read-only-non-root';
 import { ListenerTls13OrRedirect } from './rules/listener-tls13-or-redirect';
+import { NoIamUsersOrAccessKeys } from './rules/no-iam-users-or-access-keys';
 import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
@@ -125,6 +126,15 @@ export class VoicePlatformChecks extends NagPack {
         'service processes PHI, so its containers are read-only and run as a non-root user.',
       level: NagMessageLevel.ERROR,
       rule: ContainerReadOnlyNonRoot,
+      node,
+    });
+    this.applyRule({
+      info: 'The app creates an IAM user or a long-lived access key.',
+      explanation:
+        'People reach a cell only through roles assumed with MFA for short sessions (HIPAA 164.312(d)); ' +
+        'long-lived credentials are never created by this app.',
+      level: NagMessageLevel.ERROR,
+      rule: NoIamUsersOrAccessKeys,
       node,
     });
   }

@@ -161,6 +161,20 @@ export const VoiceSchema = z
     }
   });
 
+/** Who may assume the human roles of a cell (operator, auditor, break-glass), always with MFA. */
+export const HumanAccessSchema = z
+  .strictObject({
+    /** Accounts whose principals may assume the roles (for example the organization's identity account). */
+    trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default([]),
+    /** An IAM SAML identity provider of this account, for federated sign-in. */
+    samlProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:saml-provider\/[A-Za-z0-9._-]+$/, 'must be an IAM SAML provider ARN').optional(),
+    /** Longest session of any human role, in minutes. */
+    maxSessionMinutes: z.number({ error: 'must be a number of minutes' }).int().min(60, 'must be at least 60 minutes, the shortest maximum session IAM allows').max(240, 'must be at most 240 minutes: human sessions stay short').default(60),
+  })
+  .refine((a) => a.trustedAccounts.length > 0 || a.samlProviderArn !== undefined, {
+    message: 'must name who may assume the human roles: trustedAccounts, or a samlProviderArn',
+  });
+
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
@@ -197,6 +211,7 @@ export const CellSchema = z
     siem: SiemEndpointSchema.optional(),
     database: DatabaseSchema.prefault({}),
     voice: VoiceSchema,
+    humanAccess: HumanAccessSchema,
   })
   .superRefine(cellPlacement, {
     // Region and zone checks run even when another field of the cell is wrong.
@@ -490,3 +505,4 @@ export type AlertsConfig = z.output<typeof AlertsSchema>;
 export type SiemEndpointConfig = z.output<typeof SiemEndpointSchema>;
 export type DatabaseConfig = z.output<typeof DatabaseSchema>;
 export type VoiceConfig = z.output<typeof VoiceSchema>;
+export type HumanAccessConfig = z.output<typeof HumanAccessSchema>;

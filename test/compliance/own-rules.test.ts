@@ -272,3 +272,19 @@ describe('VoicePlatform-ContainerReadOnlyNonRoot', () => {
     expect(findings.filter((f) => f.includes('ContainerReadOnlyNonRoot'))).toEqual([]);
   });
 });
+
+describe('VoicePlatform-NoIamUsersOrAccessKeys', () => {
+  test('fails an IAM user and its access key', () => {
+    const findings = ownFindings((_app, cells) => {
+      const iam = require('aws-cdk-lib/aws-iam');
+      const user = new iam.User(cells[0].access, 'Robot');
+      new iam.AccessKey(cells[0].access, 'RobotKey', { user });
+    });
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        'VoicePlatform-NoIamUsersOrAccessKeys @ us-east/Access/Robot/Resource',
+        'VoicePlatform-NoIamUsersOrAccessKeys @ us-east/Access/RobotKey/Resource',
+      ]),
+    );
+  });
+});

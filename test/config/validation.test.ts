@@ -16,6 +16,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192, operationalLogDays: 90 },
         alerts: { emails: ['security-alerts@example.com'] },
+        humanAccess: { trustedAccounts: ['999999999999'] },
         voice: { imageDigest: `sha256:${'a'.repeat(64)}`, certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012' },
       },
       {
@@ -29,6 +30,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192 },
         alerts: { emails: ['security-alerts@example.com'] },
+        humanAccess: { trustedAccounts: ['999999999999'] },
         voice: { imageDigest: `sha256:${'b'.repeat(64)}`, domainName: 'voice-eu.example.com', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' },
       },
     ],

@@ -1,0 +1,197 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { ScopedRole } from '../constructs/scoped-role';
+import {
+  auditorRoleName,
+  breakGlassRoleName,
+  cellPrefix,
+  databaseInstanceId,
+  keyAliasName,
+  operatorRoleName,
+  phiBucketPrefix,
+} from '../naming';
+import { CellStack, CellStackProps } from './cell-stack';
+
+/** MFA within the last hour, for every human role. */
+const MFA_CONDITIONS = {
+  Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+  NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
+};
+
+/**
+ * The roles people use in a cell, each assumable only with MFA (or through the configured identity
+ * provider) for a short session. There are no IAM users and no access keys in this app.
+ *
+ * - operator: deploys (through the CDK bootstrap roles) and operates; cannot decrypt PHI.
+ * - auditor: reads templates, trails, logs, configuration and reports; cannot decrypt PHI.
+ * - break-glass: reads PHI during an incident; every assumption alerts the breach contacts.
+ */
+export class AccessStack extends CellStack {
+  public readonly operator: ScopedRole;
+  public readonly auditor: ScopedRole;
+  public readonly breakGlass: ScopedRole;
+
+  constructor(scope: Construct, id: string, props: CellStackProps) {
+    super(scope, id, { description: `Human access roles (MFA, short sessions) of cell ${props.cell.id}`, ...props });
+    const access = this.cell.humanAccess;
+    const maxSessionDuration = Duration.minutes(access.maxSessionMinutes);
+    const humans = this.humans();
+    const role = (roleId: string, roleName: string, description: string, managedPolicies: iam.IManagedPolicy[] = []) =>
+      new ScopedRole(this, roleId, { roleName, description, assumedBy: humans, maxSessionDuration, managedPolicies });
+
+    const viewOnly = iam.ManagedPolicy.fromAwsManagedPolicyName('job-function/ViewOnlyAccess');
+    const securityAudit = iam.ManagedPolicy.fromAwsManagedPolicyName('SecurityAudit');
+
+    this.operator = role('Operator', operatorRoleName(this), 'Deploys and operates the cell; cannot decrypt PHI', [viewOnly]);
+    this.allow(this.operator, 'cdk deploy works by assuming the CDK bootstrap roles of this account (deploy, file publishing, lookup), whose names CDK chooses; changes then run through CloudFormation.', {
+      sid: 'DeployThroughCdkBootstrapRoles',
+      actions: ['sts:AssumeRole'],
+      resources: [`arn:${this.partition}:iam::${this.account}:role/cdk-*`],
+    });
+    this.allow(this.operator, 'Limited to the voice cluster, service and its tasks of this cell; task ids are generated at run time.', {
+      sid: 'OperateTheVoiceService',
+      actions: ['ecs:UpdateService', 'ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks', 'ecs:StopTask'],
+      resources: [`arn:${this.partition}:ecs:${this.region}:${this.account}:*/${cellPrefix(this)}-voice*`],
+    });
+    this.allow(this.operator, 'Secrets Manager appends a random suffix to every secret ARN; the pattern covers only the voice service\'s provider secrets of this cell, and only writing them (never reading).', {
+      sid: 'RotateProviderSecretsWithoutReadingThem',
+      actions: ['secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [`arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${cellPrefix(this)}/voice/*`],
+    });
+    this.allowLogReading(this.operator);
+
+    this.auditor = role('Auditor', auditorRoleName(this), 'Reads templates, trails, logs, configuration and reports; cannot decrypt PHI', [
+      viewOnly,
+      securityAudit,
+    ]);
+    this.allow(this.auditor, 'The audit archive and access-log buckets of this cell in its primary and DR regions, and every object in them: reading the audit trail is the auditor\'s job.', {
+      sid: 'ReadTheAuditArchiveAndAccessLogs',
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:GetObjectRetention'],
+      resources: [`arn:${this.partition}:s3:::${cellPrefix(this)}-audit-*`, `arn:${this.partition}:s3:::${cellPrefix(this)}-access-logs-*`],
+    });
+    this.allowLogReading(this.auditor);
+    this.allow(this.auditor, 'cloudtrail:LookupEvents and GetTrailStatus have no resource-level permissions; they only read API activity records.', {
+      sid: 'ReadTheTrail',
+      actions: ['cloudtrail:LookupEvents', 'cloudtrail:GetTrailStatus'],
+      resources: ['*'],
+    });
+
+    for (const human of [this.operator, this.auditor]) {
+      new iam.ManagedPolicy(this, `${human.node.id}NoPhi`, {
+        description: 'Guardrail: this role can never read PHI, whatever else it is granted',
+        roles: [human],
+        statements: this.noPhiGuardrail(),
+      });
+    }
+
+    this.breakGlass = role('BreakGlass', breakGlassRoleName(this), 'Incident access to PHI; every use alerts the breach-notification contacts');
+    this.allow(this.breakGlass, 'During an incident the break-glass role must read any clinic\'s PHI of this cell, including clinics added later; every assumption of this role alerts the breach-notification contacts.', {
+      sid: 'ReadPhiDuringAnIncident',
+      actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+      resources: [`arn:${this.partition}:s3:::${phiBucketPrefix(this)}*`],
+    });
+    this.allow(this.breakGlass, 'Tenant keys are found by alias only (primary and DR regions); key/* is narrowed to this cell\'s tenant aliases and to use through S3.', {
+      sid: 'DecryptPhiThroughS3',
+      actions: ['kms:Decrypt', 'kms:DescribeKey'],
+      resources: [`arn:${this.partition}:kms:*:${this.account}:key/*`],
+      conditions: {
+        'ForAnyValue:StringLike': { 'kms:ResourceAliases': `alias/${keyAliasName(this, 'tenant-*')}` },
+        StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
+      },
+    });
+
+    this.acknowledgeWildcards();
+  }
+
+  /** Principals from config, with MFA: accounts (MFA conditions), or a SAML provider (MFA at the IdP). */
+  private humans(): iam.IPrincipal {
+    const access = this.cell.humanAccess;
+    const principals: iam.IPrincipal[] = access.trustedAccounts.map((account) => new iam.AccountPrincipal(account).withConditions(MFA_CONDITIONS));
+    if (access.samlProviderArn) {
+      principals.push(
+        new iam.SamlConsolePrincipal(iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', access.samlProviderArn)),
+      );
+    }
+    return principals.length === 1 ? principals[0] : new iam.CompositePrincipal(...principals);
+  }
+
+  /** Log reading for people; the database audit log, whose statements may contain PHI, is denied by the guardrail. */
+  private allowLogReading(role: ScopedRole): void {
+    this.allow(role, 'Reading the cell\'s logs is how people operate and audit it; the database audit log is excluded by an explicit deny in the guardrail policy.', {
+      sid: 'ReadLogs',
+      actions: ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:StartQuery', 'logs:GetQueryResults', 'logs:StopQuery'],
+      resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`],
+    });
+  }
+
+  /** Adds a statement, and acknowledges each of its wildcard resources with the reason for it. */
+  private allow(role: ScopedRole, reason: string, props: iam.PolicyStatementProps): void {
+    role.addToPolicy(new iam.PolicyStatement(props));
+    for (const resource of props.resources ?? []) {
+      if (resource.includes('*')) acknowledge(role.node.findChild('Permissions'), `AwsSolutions-IAM5[Resource::${resource}]`, reason);
+    }
+  }
+
+  /** Explicit denials that no other grant can override. */
+  private noPhiGuardrail(): iam.PolicyStatement[] {
+    const prefix = cellPrefix(this);
+    return [
+      new iam.PolicyStatement({
+        sid: 'NeverDecryptTenantOrSecretKeys',
+        effect: iam.Effect.DENY,
+        actions: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          'ForAnyValue:StringLike': {
+            'kms:ResourceAliases': [`alias/${keyAliasName(this, 'tenant-*')}`, `alias/${keyAliasName(this, 'secrets')}`],
+          },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverReadPhiObjects',
+        effect: iam.Effect.DENY,
+        actions: ['s3:GetObject*', 's3:PutObject*', 's3:RestoreObject'],
+        resources: [`arn:${this.partition}:s3:::${phiBucketPrefix(this)}*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverReadSecretsOrConnectToTheDatabase',
+        effect: iam.Effect.DENY,
+        actions: [
+          'secretsmanager:GetSecretValue',
+          'rds-db:connect',
+          'rds:RestoreDBInstance*',
+          'rds:ModifyDBInstance',
+          'rds:ModifyDBSnapshotAttribute',
+          'rds:CopyDBSnapshot',
+          'backup:StartRestoreJob',
+          'ecs:ExecuteCommand',
+          'ssm:StartSession',
+        ],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverReadTheDatabaseAuditLog',
+        effect: iam.Effect.DENY,
+        actions: ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:StartQuery', 'logs:StartLiveTail'],
+        resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:/aws/rds/instance/${databaseInstanceId({ platform: this.platform, cell: this.cell })}/postgresql*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverAssumeTenantRoles',
+        effect: iam.Effect.DENY,
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${this.partition}:iam::${this.account}:role/${prefix}-tenant-*`],
+      }),
+    ];
+  }
+
+  private acknowledgeWildcards(): void {
+    const aws = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${name}]` as const;
+    const jobFunction =
+      'An AWS-maintained read-only job-function policy that tracks new services; every action that could read PHI is explicitly denied by this role\'s guardrail policy, which no allow can override.';
+    acknowledge(this.operator, aws('job-function/ViewOnlyAccess'), jobFunction);
+    acknowledge(this.auditor, aws('job-function/ViewOnlyAccess'), jobFunction);
+    acknowledge(this.auditor, aws('SecurityAudit'), jobFunction);
+  }
+}
