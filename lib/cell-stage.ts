@@ -63,7 +63,13 @@ export class CellStage extends Stage {
     this.keys = new KeysStack(this, 'Keys', common);
     this.network = new NetworkStack(this, 'Network', { ...common, logsKey: this.keys.logs });
     this.disasterRecovery = new DisasterRecoveryStack(this, 'DisasterRecovery', common);
-    this.audit = new AuditStack(this, 'Audit', { ...common, auditKey: this.keys.audit });
+    this.audit = new AuditStack(this, 'Audit', {
+      ...common,
+      auditKey: this.keys.audit,
+      logsKey: this.keys.logs,
+      secretsKey: this.keys.secrets,
+    });
+    this.audit.siem.subscribe(this.network.flowLogGroup, 'vpc-flow-logs');
     // Replication names the DR archive and key by name: they must exist before the primary archive.
     this.audit.addStackDependency(this.disasterRecovery, 'the audit archive replicates into the DR archive');
     this.detection = new DetectionStack(this, 'Detection', common);
@@ -77,6 +83,7 @@ export class CellStage extends Stage {
     });
     // Recovery points are copied into the DR vault by name.
     this.data.addStackDependency(this.disasterRecovery, 'backups are copied into the DR backup vault');
+    this.audit.siem.subscribe(this.data.databaseAuditLogGroup, 'database-audit');
 
     this.voice = new VoiceStack(this, 'Voice', {
       ...common,
@@ -88,6 +95,8 @@ export class CellStage extends Stage {
       databaseClientSecurityGroup: this.data.databaseClientSecurityGroup,
     });
 
+    this.audit.siem.subscribe(this.voice.wafLogGroup, 'waf');
+    this.audit.siem.subscribe(this.voice.auditLogGroup, 'voice-audit');
     this.access = new AccessStack(this, 'Access', common);
 
     // One stack per tenant and region keeps every template far below CloudFormation's limits at

@@ -9,6 +9,7 @@ import { ReplicationInJurisdiction } from './rules/replication-in-jurisdiction';
 import { ContainerReadOnlyNonRoot } from './rules/container-read-only-non-root';
 import { ListenerTls13OrRedirect } from './rules/listener-tls13-or-redirect';
 import { NoIamUsersOrAccessKeys } from './rules/no-iam-users-or-access-keys';
+import { LogDeliveryInJurisdiction } from './rules/log-delivery-in-jurisdiction';
 import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
@@ -135,6 +136,16 @@ export class VoicePlatformChecks extends NagPack {
         'long-lived credentials are never created by this app.',
       level: NagMessageLevel.ERROR,
       rule: NoIamUsersOrAccessKeys,
+      node,
+    });
+    this.applyRule({
+      info: 'A log subscription or delivery stream sends logs to a destination outside the cell or its jurisdiction.',
+      explanation:
+        'Audit and security logs carry PHI (object keys, statements, caller identities). A subscription filter may only ' +
+        'deliver to a resource of this app in the cell\'s account and jurisdiction; a delivery stream only to buckets of ' +
+        'the cell and to the cell\'s configured SIEM (checked for a BAA, a DPA and in-jurisdiction processing).',
+      level: NagMessageLevel.ERROR,
+      rule: LogDeliveryInJurisdiction,
       node,
     });
   }

@@ -1,5 +1,6 @@
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
@@ -8,12 +9,17 @@ import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
+import { SiemDelivery } from '../constructs/siem-delivery';
 import { accessLogBucketName, auditArchiveBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface AuditStackProps extends CellStackProps {
   /** The cell's audit key in the primary region (KeysStack). */
   readonly auditKey: PlatformKey;
+  /** Encrypts the SIEM delivery error log group. */
+  readonly logsKey: kms.IKey;
+  /** Encrypts the external SIEM's access key, if one is configured. */
+  readonly secretsKey: kms.IKey;
 }
 
 /**
@@ -26,6 +32,8 @@ export class AuditStack extends CellStack {
   public readonly auditArchive: AuditArchiveBucket;
   public readonly trail: cloudtrail.CfnTrail;
   public readonly trailLogGroup: EncryptedLogGroup;
+  /** Delivers audit-relevant log groups into the archive (and to an external SIEM, if configured). */
+  public readonly siem: SiemDelivery;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
     super(scope, id, { description: `Audit trail, audit archive and access logs of cell ${props.cell.id}`, ...props });
@@ -101,6 +109,16 @@ export class AuditStack extends CellStack {
       ],
     });
     this.trail.node.addDependency(this.auditArchive.policy!, trailRole);
+
+    this.siem = new SiemDelivery(this, 'Siem', {
+      archiveBucket: this.auditArchive,
+      archiveKey: props.auditKey,
+      logsKey: props.logsKey,
+      retention,
+      siem: this.cell.siem,
+      secretsKey: props.secretsKey,
+    });
+    this.siem.subscribe(this.trailLogGroup, 'cloudtrail');
   }
 
   /** Replicates every archive object to the Object Lock archive in the DR region, nowhere else. */

@@ -39,6 +39,8 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
  */
 export class NetworkStack extends CellStack {
   public readonly vpc: ec2.Vpc;
+  /** All VPC traffic, kept for the audit retention. */
+  public readonly flowLogGroup: EncryptedLogGroup;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, { description: `VPC, flow logs and private AWS endpoints of cell ${props.cell.id}`, ...props });
@@ -58,11 +60,11 @@ export class NetworkStack extends CellStack {
       ],
     });
 
-    const flowLogGroup = new EncryptedLogGroup(this, 'FlowLogs', {
+    const flowLogGroup = (this.flowLogGroup = new EncryptedLogGroup(this, 'FlowLogs', {
       logClass: 'security',
       retention: this.cell.retention,
       encryptionKey: props.logsKey,
-    });
+    }));
     const flowLogRole = new ScopedRole(this, 'FlowLogRole', {
       description: 'Lets VPC Flow Logs of this account deliver to the cell flow log group',
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
