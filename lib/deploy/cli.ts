@@ -1,0 +1,150 @@
+import { parseArgs } from 'node:util';
+import { CdkRunner, DEFAULT_CONCURRENCY, cdkDeployCommand, formatCommand } from './cdk';
+import { GitState } from './environment';
+import { IMAGE_STACK_ID, PreflightError, PreflightOptions, PreflightResult, preflight } from './preflight';
+
+export const USAGE =
+  'Usage: npm run deploy -- <cell-id> [--config <file>] [--concurrency <n>] [--dry-run] [--allow-placeholder-image]\n' +
+  '  --config <file>            the platform configuration (default: config/platform.yaml)\n' +
+  `  --concurrency <n>          stacks deployed in parallel, dependencies permitting (default: ${DEFAULT_CONCURRENCY})\n` +
+  '  --dry-run                  run every check and print the cdk command instead of running it\n' +
+  `  --allow-placeholder-image  first deploy of a new cell: deploy every stack except <cell>/${IMAGE_STACK_ID}`;
+
+export interface DeployArguments {
+  readonly cellId: string;
+  readonly configPath?: string;
+  readonly concurrency: number;
+  readonly dryRun: boolean;
+  readonly allowPlaceholderImage: boolean;
+}
+
+/** Parses the command line strictly: an unknown or misspelt option is refused, never ignored. */
+export function parseDeployArguments(argv: readonly string[]): DeployArguments | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'config': { type: 'string' },
+        'concurrency': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        'allow-placeholder-image': { type: 'boolean' },
+        'help': { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // Node's own wording suggests `--` to pass the word through; here an unknown option is simply a mistake.
+    const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message);
+    const problem = unknown ? `Unknown option ${unknown[1]}.` : (e as Error).message.split('\n')[0];
+    throw new PreflightError('usage', `${problem} Nothing was deployed.\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) {
+    throw new PreflightError(
+      'usage',
+      `${positionals.length === 0 ? 'Name the cell to deploy.' : `Deploy one cell at a time, not ${positionals.join(', ')}.`}\n${USAGE}`,
+    );
+  }
+  let concurrency = DEFAULT_CONCURRENCY;
+  if (values.concurrency !== undefined) {
+    concurrency = Number(values.concurrency);
+    if (!/^\d+$/.test(values.concurrency) || !Number.isSafeInteger(concurrency) || concurrency < 1) {
+      throw new PreflightError('usage', `--concurrency must be a whole number of stacks, 1 or more, not "${values.concurrency}".\n${USAGE}`);
+    }
+  }
+  if (values.config === '') throw new PreflightError('usage', `--config needs a file name.\n${USAGE}`);
+  return {
+    cellId: positionals[0],
+    configPath: values.config,
+    concurrency,
+    dryRun: values['dry-run'] ?? false,
+    allowPlaceholderImage: values['allow-placeholder-image'] ?? false,
+  };
+}
+
+export interface DeployDependencies {
+  /** STS for a region; the CLI passes a client with bounded timeouts. */
+  readonly sts: PreflightOptions['sts'];
+  /** Runs cdk; tests pass a fake. */
+  readonly runner: CdkRunner;
+  readonly out?: (line: string) => void;
+  readonly err?: (line: string) => void;
+  readonly now?: () => Date;
+  readonly git?: () => GitState | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stsTimeoutMs?: number;
+}
+
+/**
+ * `npm run deploy -- <cell-id> ...` without process globals: returns the exit code. 0 after a dry
+ * run or a successful cdk deploy, 1 for every refusal (nothing was run), otherwise cdk's own code.
+ */
+export async function runDeploy(argv: readonly string[], deps: DeployDependencies): Promise<number> {
+  const out = deps.out ?? ((line: string) => console.log(line));
+  const err = deps.err ?? ((line: string) => console.error(line));
+  try {
+    const args = parseDeployArguments(argv);
+    if (args === 'help') {
+      out(USAGE);
+      return 0;
+    }
+    const result = await preflight({
+      cellId: args.cellId,
+      configPath: args.configPath,
+      sts: deps.sts,
+      allowPlaceholderImage: args.allowPlaceholderImage,
+      now: deps.now,
+      git: deps.git,
+      env: deps.env,
+      stsTimeoutMs: deps.stsTimeoutMs,
+    });
+    const command = cdkDeployCommand(result, args.concurrency);
+    for (const line of changeRecord(result)) out(line);
+    if (args.allowPlaceholderImage && !result.placeholderImage) {
+      out(`Note: --allow-placeholder-image has no effect: cell ${result.cell.id} has a real image digest, so every stack is deployed.`);
+    }
+    if (result.placeholderImage) {
+      out(
+        `Warning: the image digest is the placeholder, so ${result.cell.id}/${IMAGE_STACK_ID} is left out. ` +
+          `Push the voice image, put its digest in config and deploy again without --allow-placeholder-image.`,
+      );
+    }
+    if (args.dryRun) {
+      out(`Dry run, nothing deployed. The command would be:\n  ${formatCommand(command)}`);
+      return 0;
+    }
+    out(`Running: ${formatCommand(command)}`);
+    return await deps.runner(command.command, command.args);
+  } catch (e) {
+    if (e instanceof PreflightError) {
+      err(e.message);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** Who deploys what where, for the change record: one `label  value` line each. */
+export function changeRecord(result: PreflightResult): string[] {
+  const { cell } = result;
+  const git = result.git ? `${result.git.commit}${result.git.dirty ? ' (plus uncommitted changes in the working tree)' : ''}` : 'not available';
+  const rows: Array<[string, string]> = [
+    ['caller', result.caller.arn],
+    ['account', result.caller.account],
+    ['cell', cell.id],
+    ['jurisdiction', cell.jurisdiction],
+    ['primary region', cell.primaryRegion],
+    ['DR region', cell.drRegion],
+    ['stacks', result.stackPatterns.map((p) => `'${p}'`).join(' ')],
+    ['voice image', result.placeholderImage ? `${cell.voice.imageDigest} (placeholder)` : cell.voice.imageDigest],
+    ['config', result.configPath],
+    ['config SHA-256', result.configSha256],
+    ['git commit', git],
+    ['time (UTC)', result.timestamp],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return ['Deploy preflight passed. Change record:', ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
+}

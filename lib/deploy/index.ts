@@ -1,0 +1,5 @@
+export * from './cdk';
+export * from './cli';
+export * from './environment';
+export * from './main';
+export * from './preflight';
