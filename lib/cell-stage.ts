@@ -8,6 +8,7 @@ import { DetectionStack } from './stacks/detection-stack';
 import { DisasterRecoveryStack } from './stacks/disaster-recovery-stack';
 import { KeysStack } from './stacks/keys-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { RegistryStack } from './stacks/registry-stack';
 import { TenantReplicaStack, TenantStack } from './stacks/tenant-stacks';
 import { VoiceStack } from './stacks/voice-stack';
 
@@ -43,6 +44,7 @@ export class CellStage extends Stage {
   public readonly audit: AuditStack;
   public readonly data: DataStack;
   public readonly tenantStacks: TenantStack[] = [];
+  public readonly registry: RegistryStack;
   public readonly voice: VoiceStack;
   public readonly access: AccessStack;
 
@@ -85,8 +87,10 @@ export class CellStage extends Stage {
     this.data.addStackDependency(this.disasterRecovery, 'backups are copied into the DR backup vault');
     this.audit.siem.subscribe(this.data.databaseAuditLogGroup, 'database-audit');
 
+    this.registry = new RegistryStack(this, 'Registry', common);
     this.voice = new VoiceStack(this, 'Voice', {
       ...common,
+      repository: this.registry.repository,
       vpc: this.network.vpc,
       logsKey: this.keys.logs,
       auditKey: this.keys.audit,

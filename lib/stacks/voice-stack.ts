@@ -14,7 +14,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { cellPrefix, keyAliasName, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
+import { cellPrefix, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -23,6 +23,8 @@ export interface VoiceStackProps extends CellStackProps {
   readonly logsKey: PlatformKey;
   readonly auditKey: PlatformKey;
   readonly secretsKey: PlatformKey;
+  /** The cell's voice image repository (Registry stack). */
+  readonly repository: ecr.IRepository;
   /** The cell's access-log bucket, for load balancer access logs. */
   readonly accessLogs: s3.IBucket;
   /** Joining this group lets the service reach the database. */
@@ -35,12 +37,11 @@ const IDLE_TIMEOUT = Duration.seconds(3600);
 const CONTAINER_USER = '10001:10001';
 
 /**
- * The voice service of a cell: the ECR repository its image comes from, an ECS Fargate service in
+ * The voice service of a cell: an ECS Fargate service, running its image by digest, in
  * the private subnets of every zone, and an internet-facing, TLS-only Application Load Balancer
  * with AWS WAF. The service reaches a clinic's data only by assuming that clinic's tenant role.
  */
 export class VoiceStack extends CellStack {
-  public readonly repository: ecr.Repository;
   public readonly service: ecs.FargateService;
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly taskRole: ScopedRole;
@@ -54,25 +55,6 @@ export class VoiceStack extends CellStack {
     const voice = this.cell.voice;
     const prefix = cellPrefix(this);
     const { retention } = this.cell;
-
-    // Registry ------------------------------------------------------------------------------
-    const imagesKey = new PlatformKey(this, 'ImagesKey', {
-      alias: keyAliasName(this, 'images'),
-      description: `Encrypts container images of the voice service of cell ${this.cell.id}`,
-      viaServices: ['ecr'],
-    });
-    this.repository = new ecr.Repository(this, 'Repository', {
-      repositoryName: `${prefix}/voice`,
-      imageScanOnPush: true,
-      imageTagMutability: ecr.TagMutability.IMMUTABLE,
-      encryption: ecr.RepositoryEncryption.KMS,
-      encryptionKey: imagesKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [
-        { description: 'Drop untagged layers after two weeks', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14), rulePriority: 1 },
-        { description: 'Keep the last 50 images for rollback', tagStatus: ecr.TagStatus.ANY, maxImageCount: 50, rulePriority: 2 },
-      ],
-    });
 
     // Logs and secrets ----------------------------------------------------------------------
     const serviceLogs = new EncryptedLogGroup(this, 'ServiceLogs', { logClass: 'operational', retention, encryptionKey: props.logsKey });
@@ -152,7 +134,7 @@ export class VoiceStack extends CellStack {
     // No capabilities at all: the process cannot raise its privileges.
     linuxParameters.dropCapabilities(ecs.Capability.ALL);
     const container = taskDefinition.addContainer('voice', {
-      image: ecs.ContainerImage.fromEcrRepository(this.repository, voice.imageDigest),
+      image: ecs.ContainerImage.fromEcrRepository(props.repository, voice.imageDigest),
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
       privileged: false,

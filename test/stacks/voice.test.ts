@@ -8,8 +8,10 @@ describe('VoiceStack', () => {
   const [[, taskDef]] = resourcesOfType(json, 'AWS::ECS::TaskDefinition');
   const [container] = taskDef.Properties.ContainerDefinitions;
 
-  test('an ECR repository per cell: scan on push, immutable tags, KMS, lifecycle, retained', () => {
-    const [[, repo]] = resourcesOfType(json, 'AWS::ECR::Repository');
+  test('an ECR repository per cell, in its own stack so it exists before the first image: scan on push, immutable tags, KMS, lifecycle, retained', () => {
+    const registry = result.templateJson('us-east/Registry');
+    expect(resourcesOfType(json, 'AWS::ECR::Repository')).toHaveLength(0);
+    const [[, repo]] = resourcesOfType(registry, 'AWS::ECR::Repository');
     expect(repo.Properties).toEqual(
       expect.objectContaining({
         RepositoryName: 'vp-us-east/voice',
@@ -20,6 +22,14 @@ describe('VoiceStack', () => {
     );
     expect(JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules).toHaveLength(2);
     expect(repo.DeletionPolicy).toBe('Retain');
+  });
+
+  test('continuous enhanced scanning (Amazon Inspector) of the cell repositories', () => {
+    const [[, scanning]] = resourcesOfType(result.templateJson('us-east/Registry'), 'AWS::ECR::RegistryScanningConfiguration');
+    expect(scanning.Properties).toEqual({
+      ScanType: 'ENHANCED',
+      Rules: [{ ScanFrequency: 'CONTINUOUS_SCAN', RepositoryFilters: [{ Filter: 'vp-us-east/*', FilterType: 'WILDCARD' }] }],
+    });
   });
 
   test('the service runs the image by digest from config', () => {
