@@ -1,12 +1,483 @@
+import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as securityhub from 'aws-cdk-lib/aws-securityhub';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { PlatformKey } from '../constructs/platform-key';
+import { auditArchiveBucketName, cellPrefix, keyAliasArn, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
+
+/** The Security Hub standards the cell is measured against, by the path of their ARN. */
+export const SECURITY_HUB_STANDARDS = {
+  FoundationalBestPractices: 'standards/aws-foundational-security-best-practices/v/1.0.0',
+  Nist80053Rev5: 'standards/nist-800-53/v/5.0.0',
+} as const;
+
+/** The AWS Config key prefix of configuration history and snapshots in the audit archive. */
+export const CONFIG_KEY_PREFIX = 'config';
+
+/** HIPAA Security Rule safeguards (45 CFR) that the Config rules give evidence for. */
+const HIPAA = {
+  activityReview: '164.308(a)(1)(ii)(D) information system activity review',
+  accessManagement: '164.308(a)(4) information access management',
+  malwareProtection: '164.308(a)(5)(ii)(B) protection from malicious software',
+  passwordManagement: '164.308(a)(5)(ii)(D) password management',
+  dataBackup: '164.308(a)(7)(ii)(A) data backup plan',
+  disasterRecovery: '164.308(a)(7)(ii)(B) disaster recovery plan',
+  accessControl: '164.312(a)(1) access control',
+  encryption: '164.312(a)(2)(iv) encryption and decryption',
+  auditControls: '164.312(b) audit controls',
+  integrity: '164.312(c)(1) integrity',
+  authentication: '164.312(d) person or entity authentication',
+  transmissionSecurity: '164.312(e)(1) transmission security',
+} as const;
+
+/** A managed AWS Config rule of the HIPAA Security conformance pack that applies to this platform. */
+interface ConfigRuleSpec {
+  /** Construct id and, in kebab case, the rule name. */
+  readonly id: string;
+  readonly identifier: string;
+  /** The HIPAA Security Rule safeguard the rule gives evidence for, shown in the Config console. */
+  readonly safeguard: string;
+  readonly inputParameters?: Record<string, unknown>;
+}
+
+/** CloudTrail-delivered API calls on the default event bus. */
+const API_CALL = 'AWS API Call via CloudTrail';
+
+/**
+ * What an alert about an API call says: which call, whether it failed, the kind of principal and
+ * the role it came through, never a session or user name.
+ */
+const API_CALL_FIELDS = {
+  eventName: '$.detail.eventName',
+  eventId: '$.detail.eventID',
+  eventTime: '$.detail.eventTime',
+  errorCode: '$.detail.errorCode',
+  principalType: '$.detail.userIdentity.type',
+  principalRole: '$.detail.userIdentity.sessionContext.sessionIssuer.arn',
+};
+
+interface AlertSpec {
+  /** Names the alert in the message and the rule. */
+  readonly code: string;
+  /** One line on what happened, the rule description and the first line of the message. */
+  readonly summary: string;
+  readonly eventPattern: events.EventPattern;
+  /** Message fields taken from the event, by JSON path: ids only. */
+  readonly fields: Record<string, string>;
+  /** Console link; `<field>` inserts a field of the message. */
+  readonly link: string;
+}
+
+/**
+ * A JSON alert message of constants and event fields. Every field is quoted, so that a field
+ * absent from an event (errorCode on a successful call) leaves the message valid JSON.
+ */
+class AlertMessage extends events.RuleTargetInput {
+  constructor(
+    private readonly constants: Record<string, string>,
+    private readonly fields: Record<string, string>,
+    private readonly link: string,
+  ) {
+    super();
+  }
+
+  public bind(): events.RuleTargetInputProperties {
+    const placeholders = Object.fromEntries(Object.keys(this.fields).map((name) => [name, `<${name}>`]));
+    return {
+      inputPathsMap: { ...this.fields },
+      inputTemplate: JSON.stringify({ ...this.constants, ...placeholders, link: this.link }),
+    };
+  }
+}
 
 /**
  * Threat detection and breach alerting of a cell: GuardDuty, Security Hub, AWS Config rules, and
  * EventBridge rules that notify the breach-notification contacts.
+ *
+ * GuardDuty, Security Hub and the Config recorder are singletons per account and region; this
+ * stack owns them because a cell is one account in one primary region.
  */
 export class DetectionStack extends CellStack {
+  public readonly detector: guardduty.CfnDetector;
+  public readonly securityHub: securityhub.CfnHub;
+  public readonly recorder: config.CfnConfigurationRecorder;
+  public readonly deliveryChannel: config.CfnDeliveryChannel;
+  public readonly configRules: config.ManagedRule[] = [];
+  /** Encrypts the alert topic; usable only by EventBridge and SNS for that topic. */
+  public readonly alertsKey: PlatformKey;
+  /** Where every security alert of the cell goes: the breach-notification contacts. */
+  public readonly alertTopic: sns.Topic;
+  /** The EventBridge rules that publish to the alert topic, by construct id. */
+  public readonly alertRules: Record<string, events.Rule> = {};
+
   constructor(scope: Construct, id: string, props: CellStackProps) {
     super(scope, id, { description: `Threat detection and breach alerting of cell ${props.cell.id}`, ...props });
+
+    this.detector = this.createDetector();
+    this.securityHub = this.createSecurityHub();
+    const { recorder, deliveryChannel } = this.createConfigRecorder();
+    this.recorder = recorder;
+    this.deliveryChannel = deliveryChannel;
+    this.createConfigRules();
+
+    const topicName = `${cellPrefix(this)}-security-alerts`;
+    this.alertsKey = this.createAlertsKey(`arn:${this.partition}:sns:${this.region}:${this.account}:${topicName}`);
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      topicName,
+      displayName: `${cellPrefix(this)} security alerts`,
+      masterKey: this.alertsKey,
+      enforceSSL: true,
+      // SHA256 signatures, so that HTTPS endpoints can verify that a message comes from SNS.
+      signatureVersion: '2',
+    });
+    for (const email of this.cell.alerts.emails) {
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    for (const url of this.cell.alerts.httpsEndpoints) {
+      this.alertTopic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    }
+    this.createAlertRules();
+
+    // Only this stack's rules may publish, not any rule or service in any account.
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlertRulesOfThisCellPublish',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.alertRules).map((r) => r.ruleArn) } },
+      }),
+    );
+  }
+
+  /**
+   * Every GuardDuty protection on. S3, RDS and ECS Fargate runtime monitoring cover what the cell
+   * runs; the rest cost nothing without EKS, EC2 or Lambda workloads, and leaving them off would
+   * fail the GuardDuty controls of the Security Hub standards and page the breach contacts.
+   */
+  private createDetector(): guardduty.CfnDetector {
+    const enabled = (name: string, additional: string[] = []): guardduty.CfnDetector.CFNFeatureConfigurationProperty => ({
+      name,
+      status: 'ENABLED',
+      additionalConfiguration: additional.length > 0 ? additional.map((a) => ({ name: a, status: 'ENABLED' })) : undefined,
+    });
+    return new guardduty.CfnDetector(this, 'Detector', {
+      enable: true,
+      findingPublishingFrequency: 'FIFTEEN_MINUTES',
+      features: [
+        enabled('S3_DATA_EVENTS'),
+        enabled('RDS_LOGIN_EVENTS'),
+        // GuardDuty manages the Fargate security agent itself: no task definition changes.
+        enabled('RUNTIME_MONITORING', ['ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT', 'EKS_ADDON_MANAGEMENT']),
+        enabled('LAMBDA_NETWORK_LOGS'),
+        enabled('EKS_AUDIT_LOGS'),
+        enabled('EBS_MALWARE_PROTECTION'),
+      ],
+    });
+  }
+
+  private createSecurityHub(): securityhub.CfnHub {
+    const hub = new securityhub.CfnHub(this, 'SecurityHub', {
+      // One finding per control across standards, instead of one per standard.
+      controlFindingGenerator: 'SECURITY_CONTROL',
+      // Standards are chosen here, not by the service's defaults.
+      enableDefaultStandards: false,
+      autoEnableControls: true,
+    });
+    for (const [name, path] of Object.entries(SECURITY_HUB_STANDARDS)) {
+      const standard = new securityhub.CfnStandard(this, `${name}Standard`, {
+        standardsArn: `arn:${this.partition}:securityhub:${this.region}::${path}`,
+      });
+      standard.node.addDependency(hub);
+    }
+    return hub;
+  }
+
+  private createConfigRecorder() {
+    // The service-linked role, not a ScopedRole: it passes every pack unacknowledged and Security Hub's Config.1 requires it.
+    const serviceLinkedRole = new iam.CfnServiceLinkedRole(this, 'ConfigServiceLinkedRole', {
+      awsServiceName: 'config.amazonaws.com',
+      description: 'AWS Config records resource configurations of this account',
+    });
+    // IAM is global: recorders in other regions of the account may use the same role.
+    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    const recorder = new config.CfnConfigurationRecorder(this, 'ConfigRecorder', {
+      // One recorder per account and region; "default" is the name AWS gives it everywhere else.
+      name: 'default',
+      roleArn: `arn:${this.partition}:iam::${this.account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`,
+      // Global resources (IAM) are recorded once, here in the primary region.
+      recordingGroup: { allSupported: true, includeGlobalResourceTypes: true },
+    });
+    recorder.node.addDependency(serviceLinkedRole);
+
+    const deliveryChannel = new config.CfnDeliveryChannel(this, 'ConfigDeliveryChannel', {
+      name: 'default',
+      s3BucketName: auditArchiveBucketName(this, this.region),
+      s3KeyPrefix: CONFIG_KEY_PREFIX,
+      // Without a key Config writes SSE-S3 objects; the archive keeps everything under the audit key.
+      s3KmsKeyArn: keyAliasArn(this, 'audit', this.region),
+      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
+    });
+    deliveryChannel.node.addDependency(recorder);
+    return { recorder, deliveryChannel };
+  }
+
+  /** The HIPAA Security conformance pack controls that apply to this platform's resources. */
+  private createConfigRules(): void {
+    const id = config.ManagedRuleIdentifiers;
+    const rules: ConfigRuleSpec[] = [
+      { id: 'CloudTrailEnabled', identifier: id.CLOUD_TRAIL_ENABLED, safeguard: HIPAA.auditControls },
+      { id: 'CloudTrailEncrypted', identifier: id.CLOUD_TRAIL_ENCRYPTION_ENABLED, safeguard: HIPAA.encryption },
+      { id: 'CloudTrailLogFileValidation', identifier: id.CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED, safeguard: HIPAA.integrity },
+      { id: 'LogGroupEncrypted', identifier: id.CLOUDWATCH_LOG_GROUP_ENCRYPTED, safeguard: HIPAA.encryption },
+      {
+        id: 'LogGroupRetention',
+        identifier: id.CW_LOGGROUP_RETENTION_PERIOD_CHECK,
+        safeguard: HIPAA.auditControls,
+        // The shortest class; audit and security log groups are held to the audit retention at synth.
+        inputParameters: { MinRetentionTime: this.cell.retention.operationalLogDays },
+      },
+      { id: 'BucketPublicReadProhibited', identifier: id.S3_BUCKET_PUBLIC_READ_PROHIBITED, safeguard: HIPAA.accessControl },
+      { id: 'BucketPublicWriteProhibited', identifier: id.S3_BUCKET_PUBLIC_WRITE_PROHIBITED, safeguard: HIPAA.accessControl },
+      { id: 'BucketSslRequestsOnly', identifier: id.S3_BUCKET_SSL_REQUESTS_ONLY, safeguard: HIPAA.transmissionSecurity },
+      { id: 'BucketDefaultEncryptionKms', identifier: id.S3_DEFAULT_ENCRYPTION_KMS, safeguard: HIPAA.encryption },
+      { id: 'BucketVersioning', identifier: id.S3_BUCKET_VERSIONING_ENABLED, safeguard: HIPAA.integrity },
+      { id: 'BucketLogging', identifier: id.S3_BUCKET_LOGGING_ENABLED, safeguard: HIPAA.auditControls },
+      { id: 'BucketReplication', identifier: id.S3_BUCKET_REPLICATION_ENABLED, safeguard: HIPAA.dataBackup },
+      { id: 'KeyRotation', identifier: id.CMK_BACKING_KEY_ROTATION_ENABLED, safeguard: HIPAA.encryption },
+      { id: 'KeyNotScheduledForDeletion', identifier: id.KMS_CMK_NOT_SCHEDULED_FOR_DELETION, safeguard: HIPAA.dataBackup },
+      { id: 'VpcFlowLogs', identifier: id.VPC_FLOW_LOGS_ENABLED, safeguard: HIPAA.auditControls },
+      { id: 'VpcDefaultSecurityGroupClosed', identifier: id.VPC_DEFAULT_SECURITY_GROUP_CLOSED, safeguard: HIPAA.transmissionSecurity },
+      { id: 'DatabaseStorageEncrypted', identifier: id.RDS_STORAGE_ENCRYPTED, safeguard: HIPAA.encryption },
+      { id: 'DatabaseNotPublic', identifier: id.RDS_INSTANCE_PUBLIC_ACCESS_CHECK, safeguard: HIPAA.accessControl },
+      { id: 'DatabaseMultiAz', identifier: id.RDS_MULTI_AZ_SUPPORT, safeguard: HIPAA.disasterRecovery },
+      { id: 'DatabaseSnapshotEncrypted', identifier: id.RDS_SNAPSHOT_ENCRYPTED, safeguard: HIPAA.encryption },
+      { id: 'DatabaseBackup', identifier: id.RDS_DB_INSTANCE_BACKUP_ENABLED, safeguard: HIPAA.dataBackup },
+      { id: 'DatabaseDeletionProtection', identifier: id.RDS_INSTANCE_DELETION_PROTECTION_ENABLED, safeguard: HIPAA.dataBackup },
+      // HTTPS-only ALB: HTTP listeners redirect, TLS listeners use ACM (ELB_TLS_HTTPS_LISTENERS_ONLY sees Classic ELBs only).
+      { id: 'LoadBalancerHttpsRedirect', identifier: id.ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK, safeguard: HIPAA.transmissionSecurity },
+      { id: 'LoadBalancerAcmCertificate', identifier: id.ELBV2_ACM_CERTIFICATE_REQUIRED, safeguard: HIPAA.transmissionSecurity },
+      { id: 'LoadBalancerWaf', identifier: id.ALB_WAF_ENABLED, safeguard: HIPAA.malwareProtection },
+      { id: 'GuardDutyEnabled', identifier: id.GUARDDUTY_ENABLED_CENTRALIZED, safeguard: HIPAA.activityReview },
+      { id: 'SecurityHubEnabled', identifier: id.SECURITYHUB_ENABLED, safeguard: HIPAA.activityReview },
+      { id: 'NoInlinePolicy', identifier: id.IAM_NO_INLINE_POLICY_CHECK, safeguard: HIPAA.accessManagement },
+      { id: 'RootAccountMfa', identifier: id.ROOT_ACCOUNT_MFA_ENABLED, safeguard: HIPAA.authentication },
+      { id: 'RootAccessKey', identifier: id.IAM_ROOT_ACCESS_KEY_CHECK, safeguard: HIPAA.authentication },
+      { id: 'SecretRotation', identifier: id.SECRETSMANAGER_ROTATION_ENABLED_CHECK, safeguard: HIPAA.passwordManagement },
+      { id: 'ImageScanning', identifier: id.ECR_PRIVATE_IMAGE_SCANNING_ENABLED, safeguard: HIPAA.malwareProtection },
+    ];
+    const scope = new Construct(this, 'ConfigRules');
+    for (const spec of rules) {
+      const rule = new config.ManagedRule(scope, spec.id, {
+        identifier: spec.identifier,
+        configRuleName: `${cellPrefix(this)}-${spec.identifier.toLowerCase().replace(/_/g, '-')}`,
+        description: `HIPAA ${spec.safeguard}: AWS managed rule ${spec.identifier}`,
+        inputParameters: spec.inputParameters,
+      });
+      // A rule evaluates only what the recorder records and the channel delivers.
+      rule.node.addDependency(this.recorder, this.deliveryChannel);
+      this.configRules.push(rule);
+    }
+  }
+
+  /**
+   * The key of the alert topic. Only SNS may use it, and only for this topic: EventBridge when a
+   * rule publishes, and principals of this account through SNS (a test message, for example).
+   * The topic ARN is spelled out because the topic itself depends on the key.
+   */
+  private createAlertsKey(topicArn: string): PlatformKey {
+    const key = new PlatformKey(this, 'AlertsKey', {
+      alias: keyAliasName(this, 'alerts'),
+      description: `Encrypts the security alert topic of cell ${this.cell.id}`,
+    });
+    const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgePublishesAlerts',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, ...thisTopic } },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'UseViaSnsForTheAlertTopic',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:CallerAccount': Aws.ACCOUNT_ID,
+            'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com`,
+            ...thisTopic,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
+  /**
+   * The events the breach contacts hear of. Every message carries ids and console links only,
+   * never the event itself: events and findings can name objects, people and addresses, and
+   * e-mail and paging services are not covered by a BAA.
+   */
+  private createAlertRules(): void {
+    const consoleUrl = `https://${this.region}.console.aws.amazon.com`;
+
+    this.alert('GuardDutyFindingAlert', {
+      code: 'guardduty-finding',
+      summary: 'GuardDuty finding of medium severity (4) or higher',
+      eventPattern: {
+        source: ['aws.guardduty'],
+        detailType: ['GuardDuty Finding'],
+        detail: { severity: [{ numeric: ['>=', 4] }] },
+      },
+      fields: {
+        severity: '$.detail.severity',
+        findingType: '$.detail.type',
+        findingId: '$.detail.id',
+        resourceType: '$.detail.resource.resourceType',
+        updatedAt: '$.detail.updatedAt',
+      },
+      link: `${consoleUrl}/guardduty/home?region=${this.region}#/findings?macros=current&fId=<findingId>`,
+    });
+
+    this.alert('SecurityHubFindingAlert', {
+      code: 'securityhub-finding',
+      summary: 'New active Security Hub finding of critical or high severity',
+      eventPattern: {
+        source: ['aws.securityhub'],
+        detailType: ['Security Hub Findings - Imported'],
+        detail: {
+          findings: {
+            Severity: { Label: ['CRITICAL', 'HIGH'] },
+            Workflow: { Status: ['NEW'] },
+            RecordState: ['ACTIVE'],
+            // GuardDuty findings already alert through their own rule, from medium severity up.
+            ProductName: [{ 'anything-but': 'GuardDuty' }],
+          },
+        },
+      },
+      // Security Hub sends one finding per event.
+      fields: {
+        severity: '$.detail.findings[0].Severity.Label',
+        product: '$.detail.findings[0].ProductName',
+        controlId: '$.detail.findings[0].Compliance.SecurityControlId',
+        findingId: '$.detail.findings[0].Id',
+        resourceType: '$.detail.findings[0].Resources[0].Type',
+        updatedAt: '$.detail.findings[0].UpdatedAt',
+      },
+      link: `${consoleUrl}/securityhub/home?region=${this.region}#/findings`,
+    });
+
+    const rootRule = this.alert('RootUserActivityAlert', {
+      code: 'root-user-activity',
+      summary: 'API call or console sign-in by the account root user',
+      eventPattern: {
+        detailType: [API_CALL, 'AWS Console Sign In via CloudTrail'],
+        detail: {
+          userIdentity: { type: ['Root'], invokedBy: [{ exists: false }] },
+          eventType: [{ 'anything-but': 'AwsServiceEvent' }],
+        },
+      },
+      fields: {
+        ...API_CALL_FIELDS,
+        principalArn: '$.detail.userIdentity.arn',
+        mfaUsed: '$.detail.additionalEventData.MFAUsed',
+        signInResult: '$.detail.responseElements.ConsoleLogin',
+      },
+      link: this.cloudTrailEventLink(),
+    });
+    // Read-only calls too: any use of the root user is a finding, not only changes.
+    (rootRule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+    this.alert('AuditTrailChangedAlert', {
+      code: 'audit-trail-changed',
+      summary: 'CloudTrail logging stopped, a trail deleted, or what a trail records changed',
+      eventPattern: {
+        source: ['aws.cloudtrail'],
+        detailType: [API_CALL],
+        detail: {
+          eventSource: ['cloudtrail.amazonaws.com'],
+          eventName: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'],
+        },
+      },
+      fields: { ...API_CALL_FIELDS, trail: '$.detail.requestParameters.name' },
+      link: this.cloudTrailEventLink(),
+    });
+
+    this.alert('KeyDisabledOrDeletedAlert', {
+      code: 'key-disabled-or-deleted',
+      summary: 'KMS key disabled, scheduled for deletion, or its key policy changed',
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: [API_CALL],
+        detail: { eventSource: ['kms.amazonaws.com'], eventName: ['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy'] },
+      },
+      fields: { ...API_CALL_FIELDS, keyId: '$.detail.requestParameters.keyId' },
+      link: this.cloudTrailEventLink(),
+    });
+
+    this.alert('ProtectedBucketChangedAlert', {
+      code: 'protected-bucket-changed',
+      summary: 'Access, encryption, replication, versioning or Object Lock of a PHI bucket or the audit archive changed',
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: [API_CALL],
+        detail: {
+          eventSource: ['s3.amazonaws.com'],
+          eventName: [
+            'PutBucketPolicy',
+            'DeleteBucketPolicy',
+            'PutBucketEncryption',
+            'DeleteBucketEncryption',
+            'PutBucketAcl',
+            'PutPublicAccessBlock',
+            'DeletePublicAccessBlock',
+            'PutBucketReplication',
+            'DeleteBucketReplication',
+            'PutBucketVersioning',
+            'PutObjectLockConfiguration',
+          ],
+          // By name, so that a tenant added later is covered without changing this stack.
+          requestParameters: { bucketName: [{ prefix: phiBucketPrefix(this) }, auditArchiveBucketName(this, this.region)] },
+        },
+      },
+      fields: { ...API_CALL_FIELDS, bucket: '$.detail.requestParameters.bucketName' },
+      link: this.cloudTrailEventLink(),
+    });
+  }
+
+  /** The CloudTrail event history entry of the call, for messages with API_CALL_FIELDS. */
+  private cloudTrailEventLink(): string {
+    return `https://${this.region}.console.aws.amazon.com/cloudtrailv2/home?region=${this.region}#/events/<eventId>`;
+  }
+
+  /** An EventBridge rule that sends a message of ids and links to the alert topic. */
+  private alert(id: string, spec: AlertSpec): events.Rule {
+    const topic = this.alertTopic;
+    const message = new AlertMessage(
+      { alert: spec.code, summary: spec.summary, cell: this.cell.id },
+      { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },
+      spec.link,
+    );
+    const rule = new events.Rule(this, id, {
+      ruleName: `${cellPrefix(this)}-${spec.code}`,
+      description: spec.summary,
+      eventPattern: spec.eventPattern,
+      // Not targets.SnsTopic: it would grant publish and key use to EventBridge without any condition.
+      targets: [{ bind: () => ({ arn: topic.topicArn, input: message, targetResource: topic }) }],
+    });
+    this.alertRules[id] = rule;
+    return rule;
   }
 }

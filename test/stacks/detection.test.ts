@@ -1,0 +1,420 @@
+import { auditArchiveBucketName, phiBucketPrefix } from '../../lib/naming';
+import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+
+const API_CALL = 'AWS API Call via CloudTrail';
+
+/** The one resource of a type whose construct id is `id` (logical ids are the id plus a hash). */
+function resource(template: Record<string, any>, type: string, id: string): [string, any] {
+  const found = resourcesOfType(template, type).filter(([logicalId]) => logicalId === id || new RegExp(`^${id}[0-9A-F]{8}$`).test(logicalId));
+  if (found.length !== 1) throw new Error(`expected one ${type} ${id}, found ${found.map(([l]) => l).join(', ') || 'none'}`);
+  return found[0];
+}
+
+describe('DetectionStack', () => {
+  const config = exampleConfig();
+  const result = synthesize(config);
+  const template = result.templateJson('us-east/Detection');
+  const naming = { platform: config.platform, cell: config.cells.find((c) => c.id === 'us-east')! };
+  const rule = (id: string) => resource(template, 'AWS::Events::Rule', id)[1].Properties;
+
+  test('the example configuration has no open finding', () => {
+    expect(result.openFindings()).toEqual([]);
+  });
+
+  test('every pack passes the detection stacks without a single acknowledgement', () => {
+    const inDetection = (path: string) => /^[^/]+\/Detection\//.test(path);
+    expect(result.openFindings().filter((f) => inDetection(f.split(' @ ')[1]))).toEqual([]);
+    expect(result.acknowledged().filter((a) => inDetection(a.violatingConstructs[0].constructPath))).toEqual([]);
+    // The packs did look at them: the stacks hold the resources they check.
+    expect(resourcesOfType(template, 'AWS::SNS::Topic')).toHaveLength(1);
+  });
+
+  describe('GuardDuty', () => {
+    const detectors = resourcesOfType(template, 'AWS::GuardDuty::Detector');
+    const detector = detectors[0]?.[1].Properties;
+    const feature = (name: string) => detector.Features.find((f: any) => f.Name === name);
+
+    test('one detector, publishing findings every fifteen minutes', () => {
+      expect(detectors).toHaveLength(1);
+      expect(detector.Enable).toBe(true);
+      expect(detector.FindingPublishingFrequency).toBe('FIFTEEN_MINUTES');
+      // Features and the legacy DataSources cannot be combined.
+      expect(detector.DataSources).toBeUndefined();
+    });
+
+    test('protects S3 data events, RDS logins and ECS Fargate runtime with GuardDuty-managed agents', () => {
+      expect(feature('S3_DATA_EVENTS')).toEqual({ Name: 'S3_DATA_EVENTS', Status: 'ENABLED' });
+      expect(feature('RDS_LOGIN_EVENTS')).toEqual({ Name: 'RDS_LOGIN_EVENTS', Status: 'ENABLED' });
+      expect(feature('RUNTIME_MONITORING').Status).toBe('ENABLED');
+      expect(feature('RUNTIME_MONITORING').AdditionalConfiguration).toContainEqual({ Name: 'ECS_FARGATE_AGENT_MANAGEMENT', Status: 'ENABLED' });
+    });
+
+    test('turns no protection off, and does not combine RUNTIME_MONITORING with the EKS-only feature it replaces', () => {
+      const statuses = detector.Features.flatMap((f: any) => [f.Status, ...(f.AdditionalConfiguration ?? []).map((a: any) => a.Status)]);
+      expect(new Set(statuses)).toEqual(new Set(['ENABLED']));
+      expect(feature('EKS_RUNTIME_MONITORING')).toBeUndefined();
+    });
+  });
+
+  describe('Security Hub', () => {
+    test('one hub with consolidated control findings and no default standards', () => {
+      const hubs = resourcesOfType(template, 'AWS::SecurityHub::Hub');
+      expect(hubs).toHaveLength(1);
+      expect(hubs[0][1].Properties).toMatchObject({ ControlFindingGenerator: 'SECURITY_CONTROL', EnableDefaultStandards: false });
+    });
+
+    test('subscribes to AWS Foundational Security Best Practices and NIST 800-53 rev 5, after the hub exists', () => {
+      const [hubId] = resourcesOfType(template, 'AWS::SecurityHub::Hub')[0];
+      const standards = resourcesOfType(template, 'AWS::SecurityHub::Standard');
+      expect(standards.map(([, s]) => s.Properties.StandardsArn).sort()).toEqual([
+        'arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0',
+        'arn:aws:securityhub:us-east-1::standards/nist-800-53/v/5.0.0',
+      ]);
+      for (const [, standard] of standards) expect(standard.DependsOn).toContain(hubId);
+    });
+  });
+
+  describe('AWS Config', () => {
+    const [recorderId, recorder] = resourcesOfType(template, 'AWS::Config::ConfigurationRecorder')[0] ?? [];
+    const [channelId, channel] = resourcesOfType(template, 'AWS::Config::DeliveryChannel')[0] ?? [];
+    const rules = resourcesOfType(template, 'AWS::Config::ConfigRule');
+
+    test('one recorder of every supported resource type, global resources included, through the service-linked role', () => {
+      expect(resourcesOfType(template, 'AWS::Config::ConfigurationRecorder')).toHaveLength(1);
+      expect(recorder.Properties.RecordingGroup).toEqual({ AllSupported: true, IncludeGlobalResourceTypes: true });
+      expect(recorder.Properties.RoleARN).toBe(
+        'arn:aws:iam::111111111111:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig',
+      );
+      const [roleId, role] = resourcesOfType(template, 'AWS::IAM::ServiceLinkedRole')[0];
+      expect(role.Properties.AWSServiceName).toBe('config.amazonaws.com');
+      expect(role.DeletionPolicy).toBe('Retain');
+      expect(recorder.DependsOn).toContain(roleId);
+      // No role of our own, so no AWS managed policy to acknowledge.
+      expect(resourcesOfType(template, 'AWS::IAM::Role')).toEqual([]);
+    });
+
+    test('delivers to the cell audit archive under config/, encrypted with the audit key', () => {
+      expect(resourcesOfType(template, 'AWS::Config::DeliveryChannel')).toHaveLength(1);
+      expect(channel.Properties).toMatchObject({
+        S3BucketName: auditArchiveBucketName(naming, 'us-east-1'),
+        S3KeyPrefix: 'config',
+        S3KmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/audit',
+      });
+      expect(channel.Properties.S3BucketName).toBe('vp-us-east-audit-111111111111-us-east-1');
+      expect(channel.DependsOn).toContain(recorderId);
+    });
+
+    test('evaluates the HIPAA Security conformance pack controls that apply to the platform', () => {
+      expect(rules.map(([, r]) => r.Properties.Source.SourceIdentifier).sort()).toEqual(
+        [
+          'CLOUD_TRAIL_ENABLED',
+          'CLOUD_TRAIL_ENCRYPTION_ENABLED',
+          'CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED',
+          'CLOUDWATCH_LOG_GROUP_ENCRYPTED',
+          'CW_LOGGROUP_RETENTION_PERIOD_CHECK',
+          'S3_BUCKET_PUBLIC_READ_PROHIBITED',
+          'S3_BUCKET_PUBLIC_WRITE_PROHIBITED',
+          'S3_BUCKET_SSL_REQUESTS_ONLY',
+          'S3_DEFAULT_ENCRYPTION_KMS',
+          'S3_BUCKET_VERSIONING_ENABLED',
+          'S3_BUCKET_LOGGING_ENABLED',
+          'S3_BUCKET_REPLICATION_ENABLED',
+          'CMK_BACKING_KEY_ROTATION_ENABLED',
+          'KMS_CMK_NOT_SCHEDULED_FOR_DELETION',
+          'VPC_FLOW_LOGS_ENABLED',
+          'VPC_DEFAULT_SECURITY_GROUP_CLOSED',
+          'RDS_STORAGE_ENCRYPTED',
+          'RDS_INSTANCE_PUBLIC_ACCESS_CHECK',
+          'RDS_MULTI_AZ_SUPPORT',
+          'RDS_SNAPSHOT_ENCRYPTED',
+          'DB_INSTANCE_BACKUP_ENABLED',
+          'RDS_INSTANCE_DELETION_PROTECTION_ENABLED',
+          'ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK',
+          'ELBV2_ACM_CERTIFICATE_REQUIRED',
+          'ALB_WAF_ENABLED',
+          'GUARDDUTY_ENABLED_CENTRALIZED',
+          'SECURITYHUB_ENABLED',
+          'IAM_NO_INLINE_POLICY_CHECK',
+          'ROOT_ACCOUNT_MFA_ENABLED',
+          'IAM_ROOT_ACCESS_KEY_CHECK',
+          'SECRETSMANAGER_ROTATION_ENABLED_CHECK',
+          'ECR_PRIVATE_IMAGE_SCANNING_ENABLED',
+        ].sort(),
+      );
+      for (const [, r] of rules) {
+        expect(r.Properties.Source.Owner).toBe('AWS');
+        expect(r.Properties.ConfigRuleName).toBe(`vp-us-east-${r.Properties.Source.SourceIdentifier.toLowerCase().replace(/_/g, '-')}`);
+        expect(r.Properties.Description).toMatch(/^HIPAA 164\.3\d\d/);
+      }
+    });
+
+    test('every rule is created after the recorder and the delivery channel', () => {
+      for (const [, r] of rules) expect(r.DependsOn).toEqual(expect.arrayContaining([recorderId, channelId]));
+    });
+
+    test('log groups must be kept at least as long as the shortest retention class in config', () => {
+      const retention = rules.find(([, r]) => r.Properties.Source.SourceIdentifier === 'CW_LOGGROUP_RETENTION_PERIOD_CHECK')![1];
+      expect(retention.Properties.InputParameters).toEqual({ MinRetentionTime: 90 });
+    });
+  });
+
+  describe('the alert topic', () => {
+    const [topicId, topic] = resource(template, 'AWS::SNS::Topic', 'AlertTopic');
+    const [keyId, key] = resource(template, 'AWS::KMS::Key', 'AlertsKey');
+    const topicArn = 'arn:aws:sns:us-east-1:111111111111:vp-us-east-security-alerts';
+    const keyStatement = (sid: string) => key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === sid);
+
+    test('is encrypted with its own rotating, retained key, aliased by cell', () => {
+      expect(topic.Properties.TopicName).toBe('vp-us-east-security-alerts');
+      expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      expect(key.DeletionPolicy).toBe('Retain');
+      const alias = resourcesOfType(template, 'AWS::KMS::Alias').find(([, a]) => JSON.stringify(a.Properties.TargetKeyId).includes(keyId))!;
+      expect(alias[1].Properties.AliasName).toBe('alias/vp-us-east/alerts');
+    });
+
+    test('the key lets EventBridge of this account, and SNS in this account, use it for this topic only', () => {
+      expect(keyStatement('EventBridgePublishesAlerts')).toEqual({
+        Sid: 'EventBridgePublishesAlerts',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
+      });
+      const viaSns = keyStatement('UseViaSnsForTheAlertTopic');
+      expect(viaSns.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      expect(viaSns.Condition.StringEquals).toEqual({
+        'kms:CallerAccount': { Ref: 'AWS::AccountId' },
+        'kms:ViaService': { 'Fn::Join': ['', ['sns.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        'kms:EncryptionContext:aws:sns:topicArn': topicArn,
+      });
+      // Nothing else may use the key: every other statement is key administration without use.
+      const others = key.Properties.KeyPolicy.Statement.filter((s: any) => !['EventBridgePublishesAlerts', 'UseViaSnsForTheAlertTopic'].includes(s.Sid));
+      expect(others.map((s: any) => s.Sid)).toEqual(['KeyAdministrationWithoutUse']);
+      expect(others[0].Action.filter((a: string) => /Decrypt|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
+    });
+
+    test('refuses publishing without TLS and lets only the alert rules of this stack publish', () => {
+      const [, policy] = resourcesOfType(template, 'AWS::SNS::TopicPolicy')[0];
+      expect(policy.Properties.Topics).toEqual([{ Ref: topicId }]);
+      const statements = policy.Properties.PolicyDocument.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      const allows = statements.filter((s: any) => s.Effect === 'Allow');
+      expect(allows).toHaveLength(1);
+      expect(allows[0].Principal).toEqual({ Service: 'events.amazonaws.com' });
+      const ruleIds = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) => id).sort();
+      expect(allows[0].Condition.ArnEquals['aws:SourceArn'].map((arn: any) => arn['Fn::GetAtt'][0]).sort()).toEqual(ruleIds);
+    });
+
+    test('subscribes the breach contacts of the cell from config', () => {
+      const endpoints = (stack: string) =>
+        resourcesOfType(result.templateJson(stack), 'AWS::SNS::Subscription').map(([, s]) => [s.Properties.Protocol, s.Properties.Endpoint]);
+      expect(endpoints('us-east/Detection')).toEqual([['email', 'security-alerts-us@example.com']]);
+      expect(endpoints('eu-central/Detection')).toEqual([['email', 'security-alerts-eu@example.com']]);
+    });
+  });
+
+  describe('alert rules', () => {
+    const ids = [
+      'GuardDutyFindingAlert',
+      'SecurityHubFindingAlert',
+      'RootUserActivityAlert',
+      'AuditTrailChangedAlert',
+      'KeyDisabledOrDeletedAlert',
+      'ProtectedBucketChangedAlert',
+    ];
+
+    test('are exactly the six breach alerts, with readable names', () => {
+      expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(ids.length);
+      expect(ids.map((id) => rule(id).Name)).toEqual([
+        'vp-us-east-guardduty-finding',
+        'vp-us-east-securityhub-finding',
+        'vp-us-east-root-user-activity',
+        'vp-us-east-audit-trail-changed',
+        'vp-us-east-key-disabled-or-deleted',
+        'vp-us-east-protected-bucket-changed',
+      ]);
+    });
+
+    test('GuardDuty findings of medium severity and above', () => {
+      expect(rule('GuardDutyFindingAlert').EventPattern).toEqual({
+        source: ['aws.guardduty'],
+        'detail-type': ['GuardDuty Finding'],
+        detail: { severity: [{ numeric: ['>=', 4] }] },
+      });
+    });
+
+    test('new, active critical and high Security Hub findings, GuardDuty excepted (it alerts on its own)', () => {
+      expect(rule('SecurityHubFindingAlert').EventPattern).toEqual({
+        source: ['aws.securityhub'],
+        'detail-type': ['Security Hub Findings - Imported'],
+        detail: {
+          findings: {
+            Severity: { Label: ['CRITICAL', 'HIGH'] },
+            Workflow: { Status: ['NEW'] },
+            RecordState: ['ACTIVE'],
+            ProductName: [{ 'anything-but': 'GuardDuty' }],
+          },
+        },
+      });
+    });
+
+    test('any root user API call or console sign-in, read-only calls included', () => {
+      const root = rule('RootUserActivityAlert');
+      expect(root.EventPattern).toEqual({
+        'detail-type': [API_CALL, 'AWS Console Sign In via CloudTrail'],
+        detail: { userIdentity: { type: ['Root'], invokedBy: [{ exists: false }] }, eventType: [{ 'anything-but': 'AwsServiceEvent' }] },
+      });
+      expect(root.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    });
+
+    test('CloudTrail stopped, deleted or changed', () => {
+      expect(rule('AuditTrailChangedAlert').EventPattern).toEqual({
+        source: ['aws.cloudtrail'],
+        'detail-type': [API_CALL],
+        detail: {
+          eventSource: ['cloudtrail.amazonaws.com'],
+          eventName: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors', 'PutInsightSelectors'],
+        },
+      });
+    });
+
+    test('a KMS key disabled, scheduled for deletion, or its policy changed', () => {
+      expect(rule('KeyDisabledOrDeletedAlert').EventPattern).toEqual({
+        source: ['aws.kms'],
+        'detail-type': [API_CALL],
+        detail: { eventSource: ['kms.amazonaws.com'], eventName: ['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy'] },
+      });
+    });
+
+    test('policy, encryption, access, replication, versioning or Object Lock changes of PHI buckets and the audit archive', () => {
+      const pattern = rule('ProtectedBucketChangedAlert').EventPattern;
+      expect(pattern).toEqual({
+        source: ['aws.s3'],
+        'detail-type': [API_CALL],
+        detail: {
+          eventSource: ['s3.amazonaws.com'],
+          eventName: [
+            'PutBucketPolicy',
+            'DeleteBucketPolicy',
+            'PutBucketEncryption',
+            'DeleteBucketEncryption',
+            'PutBucketAcl',
+            'PutPublicAccessBlock',
+            'DeletePublicAccessBlock',
+            'PutBucketReplication',
+            'DeleteBucketReplication',
+            'PutBucketVersioning',
+            'PutObjectLockConfiguration',
+          ],
+          requestParameters: { bucketName: [{ prefix: 'vp-us-east-phi-' }, 'vp-us-east-audit-111111111111-us-east-1'] },
+        },
+      });
+      expect(pattern.detail.requestParameters.bucketName).toEqual([{ prefix: phiBucketPrefix(naming) }, auditArchiveBucketName(naming, 'us-east-1')]);
+      // Each cell watches its own buckets.
+      const eu = resource(result.templateJson('eu-central/Detection'), 'AWS::Events::Rule', 'ProtectedBucketChangedAlert')[1];
+      expect(eu.Properties.EventPattern.detail.requestParameters.bucketName).toEqual([
+        { prefix: 'vp-eu-central-phi-' },
+        'vp-eu-central-audit-222222222222-eu-central-1',
+      ]);
+    });
+
+    describe.each(ids)('%s', (id) => {
+      test('publishes to the alert topic through an input transformer of ids and links, never the event or a whole object', () => {
+        const [topicId] = resource(template, 'AWS::SNS::Topic', 'AlertTopic');
+        const targets = rule(id).Targets;
+        expect(targets).toHaveLength(1);
+        const [target] = targets;
+        expect(target.Arn).toEqual({ Ref: topicId });
+        expect(target.Input).toBeUndefined();
+        expect(target.InputPath).toBeUndefined();
+
+        const { InputPathsMap: paths, InputTemplate: inputTemplate } = target.InputTransformer;
+        const wholeObjects = ['$', '$.detail', '$.detail.findings', '$.detail.findings[0]', '$.detail.resource', '$.detail.userIdentity', '$.detail.requestParameters', '$.detail.responseElements'];
+        for (const path of Object.values(paths) as string[]) {
+          expect(path).toMatch(/^\$\.[A-Za-z-]/);
+          expect(wholeObjects).not.toContain(path);
+          // Fields that name people, addresses or objects stay out of messages.
+          expect(path).not.toMatch(/sourceIPAddress|userAgent|principalId|userName|Title|Description|title|description|\.key$/);
+        }
+        expect(inputTemplate).not.toContain('aws.events.event');
+
+        // Valid JSON even when a field is missing from the event: every placeholder is quoted.
+        const message = JSON.parse(inputTemplate);
+        expect(message).toMatchObject({ cell: 'us-east', account: '<account>', region: '<region>' });
+        expect(message.alert).toMatch(/^[a-z-]+$/);
+        expect(message.link).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\//);
+        const placeholders = [...inputTemplate.matchAll(/<([^<>]+)>/g)].map((m) => m[1]);
+        expect(new Set(placeholders)).toEqual(new Set(Object.keys(paths)));
+      });
+    });
+
+    test('API-call alerts carry the call, its event id and a CloudTrail link, and the principal kind and role, not its name', () => {
+      for (const id of ids.filter((i) => !i.includes('Finding'))) {
+        const { InputPathsMap: paths, InputTemplate: inputTemplate } = rule(id).Targets[0].InputTransformer;
+        expect(paths).toMatchObject({
+          eventName: '$.detail.eventName',
+          eventId: '$.detail.eventID',
+          principalType: '$.detail.userIdentity.type',
+          principalRole: '$.detail.userIdentity.sessionContext.sessionIssuer.arn',
+        });
+        expect(JSON.parse(inputTemplate).link).toBe('https://us-east-1.console.aws.amazon.com/cloudtrailv2/home?region=us-east-1#/events/<eventId>');
+      }
+    });
+
+    test('finding alerts carry the finding id, severity and a console link', () => {
+      const guardDuty = rule('GuardDutyFindingAlert').Targets[0].InputTransformer;
+      expect(guardDuty.InputPathsMap).toMatchObject({ findingId: '$.detail.id', severity: '$.detail.severity' });
+      expect(JSON.parse(guardDuty.InputTemplate).link).toContain('/guardduty/home?region=us-east-1#/findings?macros=current&fId=<findingId>');
+      const securityHub = rule('SecurityHubFindingAlert').Targets[0].InputTransformer;
+      expect(securityHub.InputPathsMap).toMatchObject({
+        findingId: '$.detail.findings[0].Id',
+        severity: '$.detail.findings[0].Severity.Label',
+        controlId: '$.detail.findings[0].Compliance.SecurityControlId',
+      });
+    });
+  });
+});
+
+describe('DetectionStack follows the cell configuration', () => {
+  const config = exampleConfig();
+  const cell = config.cells[0];
+  const changed = {
+    ...config,
+    cells: [
+      {
+        ...cell,
+        retention: { ...cell.retention, operationalLogDays: 30 },
+        alerts: { emails: ['soc@example.com', 'privacy-officer@example.com'], httpsEndpoints: ['https://paging.example.com/hooks/security'] },
+      },
+      ...config.cells.slice(1),
+    ],
+  };
+  const result = synthesize(changed);
+  const template = result.templateJson('us-east/Detection');
+
+  test('subscribes every e-mail address and HTTPS endpoint of the cell, and nothing else', () => {
+    const subscriptions = resourcesOfType(template, 'AWS::SNS::Subscription').map(([, s]) => [s.Properties.Protocol, s.Properties.Endpoint]);
+    expect(subscriptions.sort()).toEqual(
+      [
+        ['email', 'soc@example.com'],
+        ['email', 'privacy-officer@example.com'],
+        ['https', 'https://paging.example.com/hooks/security'],
+      ].sort(),
+    );
+  });
+
+  test('holds log groups to the configured operational retention', () => {
+    const retention = resourcesOfType(template, 'AWS::Config::ConfigRule').find(
+      ([, r]) => r.Properties.Source.SourceIdentifier === 'CW_LOGGROUP_RETENTION_PERIOD_CHECK',
+    )![1];
+    expect(retention.Properties.InputParameters).toEqual({ MinRetentionTime: 30 });
+  });
+
+  test('still has no open finding', () => {
+    expect(result.openFindings()).toEqual([]);
+  });
+});
