@@ -35,3 +35,14 @@ export function acknowledgeWarning(construct: IConstruct, id: string, reason: st
   }
   Validations.of(construct).acknowledge({ id: `Annotation::${id}`, reason });
 }
+
+/**
+ * Acknowledges one warning of CDK's built-in CloudFormation template validation (cfn-lint rules
+ * such as `W3010`) on one construct, with a reason that appears in the validation report.
+ */
+export function acknowledgeTemplateWarning(construct: IConstruct, rule: `W${number}`, reason: string): void {
+  if (reason.trim().length < 40) {
+    throw new Error(`acknowledgeTemplateWarning: the reason for ${rule} on ${construct.node.path} must explain the decision to an auditor`);
+  }
+  Validations.of(construct).acknowledge({ id: `CloudFormation-Validate::${rule}`, reason });
+}

@@ -2,7 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, acknowledgeTemplateWarning } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { ScopedRole } from '../constructs/scoped-role';
 import { CellStack, CellStackProps } from './cell-stack';
@@ -118,6 +118,14 @@ export class NetworkStack extends CellStack {
       'Role of the aws-cdk-lib provider that closes the default security group: it may only authorize and revoke ' +
         'ingress and egress rules of this VPC\'s default security group, named by ARN in its policy.',
     );
+
+    for (const subnet of [...this.vpc.publicSubnets, ...this.vpc.privateSubnets, ...this.vpc.isolatedSubnets]) {
+      acknowledgeTemplateWarning(
+        subnet,
+        'W3010',
+        'Availability zones come from config on purpose: synthesis is offline and deterministic (no lookups), and config validation checks each zone belongs to the cell\'s primary region.',
+      );
+    }
 
     for (const subnet of this.vpc.publicSubnets) {
       const route = subnet.node.findChild('DefaultRoute');
