@@ -75,6 +75,8 @@ export class CellStage extends Stage {
     // Replication names the DR archive and key by name: they must exist before the primary archive.
     this.audit.addStackDependency(this.disasterRecovery, 'the audit archive replicates into the DR archive');
     this.detection = new DetectionStack(this, 'Detection', common);
+    // AWS Config test-writes to its history bucket when the delivery channel is created.
+    this.detection.addStackDependency(this.audit, 'AWS Config delivers to the config history bucket');
     this.data = new DataStack(this, 'Data', {
       ...common,
       vpc: this.network.vpc,

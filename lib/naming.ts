@@ -32,6 +32,11 @@ export function auditArchiveBucketName(naming: CellNaming, region: string): stri
   return `${cellPrefix(naming)}-audit-${naming.cell.account}-${region}`;
 }
 
+/** AWS Config's configuration history and snapshots (Config cannot write to Object Lock buckets). */
+export function configHistoryBucketName(naming: CellNaming, region: string): string {
+  return `${cellPrefix(naming)}-config-${naming.cell.account}-${region}`;
+}
+
 /** The access-log bucket (SSE-S3, no Object Lock) in a region of the cell. */
 export function accessLogBucketName(naming: CellNaming, region: string): string {
   return `${cellPrefix(naming)}-access-logs-${naming.cell.account}-${region}`;

@@ -419,7 +419,16 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
 
   const cellJurisdiction = new Map<string, unknown>();
+  const accounts = new Map<unknown, unknown>();
   cells.forEach((cell, i) => {
+    if (typeof cell?.account === 'string' && accounts.has(cell.account)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cells', i, 'account'],
+        message: `account ${cell.account} is already used by cell "${String(accounts.get(cell.account))}"; each cell needs its own account (GuardDuty, Security Hub, AWS Config and the Config service-linked role exist once per account)`,
+      });
+    }
+    accounts.set(cell?.account, cell?.id);
     if (typeof cell?.id !== 'string') return;
     if (cellJurisdiction.has(cell.id)) {
       ctx.addIssue({ code: 'custom', path: ['cells', i, 'id'], message: `duplicate cell id "${cell.id}"; cell ids must be unique` });

@@ -1,6 +1,7 @@
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
@@ -9,8 +10,9 @@ import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
+import { SecureBucket } from '../constructs/secure-bucket';
 import { SiemDelivery } from '../constructs/siem-delivery';
-import { accessLogBucketName, auditArchiveBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, configHistoryBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface AuditStackProps extends CellStackProps {
@@ -30,6 +32,8 @@ export interface AuditStackProps extends CellStackProps {
 export class AuditStack extends CellStack {
   public readonly accessLogs: AccessLogBucket;
   public readonly auditArchive: AuditArchiveBucket;
+  /** AWS Config history and snapshots: Config cannot deliver to a bucket with Object Lock default retention. */
+  public readonly configHistory: SecureBucket;
   public readonly trail: cloudtrail.CfnTrail;
   public readonly trailLogGroup: EncryptedLogGroup;
   /** Delivers audit-relevant log groups into the archive (and to an external SIEM, if configured). */
@@ -58,9 +62,29 @@ export class AuditStack extends CellStack {
     this.auditArchive.allowServiceWrite('cloudtrail.amazonaws.com', `cloudtrail/AWSLogs/${this.account}`, {
       StringEquals: { 'aws:SourceArn': trailArn },
     });
-    this.auditArchive.allowServiceWrite('config.amazonaws.com', `config/AWSLogs/${this.account}/Config`, {
+    this.configHistory = new SecureBucket(this, 'ConfigHistory', {
+      dataClass: 'config-history',
+      bucketName: configHistoryBucketName(this, this.region),
+      encryptionKey: props.auditKey,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: `${configHistoryBucketName(this, this.region)}/`,
+      lifecycleRules: [
+        {
+          id: 'expire-after-audit-retention',
+          expiration: Duration.days(retention.auditDays),
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    this.configHistory.allowServiceWrite('config.amazonaws.com', `config/AWSLogs/${this.account}/Config`, {
       StringEquals: { 'aws:SourceAccount': this.account },
     });
+    const notReplicated =
+      'AWS Config history describes resource configurations, not PHI, and can be rebuilt from the Config service and from ' +
+      'CloudTrail; the record of who changed what is CloudTrail, kept in the Object Lock archive and replicated to the DR region.';
+    acknowledge(this.configHistory, 'HIPAA.Security-S3BucketReplicationEnabled', notReplicated);
+    acknowledge(this.configHistory, 'NIST.800.53.R5-S3BucketReplicationEnabled', notReplicated);
 
     this.trailLogGroup = new EncryptedLogGroup(this, 'TrailLogs', {
       logClass: 'audit',

@@ -8,7 +8,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { PlatformKey } from '../constructs/platform-key';
-import { auditArchiveBucketName, cellPrefix, keyAliasArn, keyAliasName, phiBucketPrefix } from '../naming';
+import {
+  auditArchiveBucketName,
+  breakGlassRoleName,
+  cellPrefix,
+  configHistoryBucketName,
+  keyAliasArn,
+  keyAliasName,
+  phiBucketPrefix,
+  roleArn,
+} from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /** The Security Hub standards the cell is measured against, by the path of their ARN. */
@@ -143,6 +152,7 @@ export class DetectionStack extends CellStack {
       this.alertTopic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
     this.createAlertRules();
+    this.createServiceAlertRules();
 
     // Only this stack's rules may publish, not any rule or service in any account.
     this.alertTopic.addToResourcePolicy(
@@ -219,7 +229,7 @@ export class DetectionStack extends CellStack {
 
     const deliveryChannel = new config.CfnDeliveryChannel(this, 'ConfigDeliveryChannel', {
       name: 'default',
-      s3BucketName: auditArchiveBucketName(this, this.region),
+      s3BucketName: configHistoryBucketName(this, this.region),
       s3KeyPrefix: CONFIG_KEY_PREFIX,
       // Without a key Config writes SSE-S3 objects; the archive keeps everything under the audit key.
       s3KmsKeyArn: keyAliasArn(this, 'audit', this.region),
@@ -449,12 +459,54 @@ export class DetectionStack extends CellStack {
             'PutObjectLockConfiguration',
           ],
           // By name, so that a tenant added later is covered without changing this stack.
-          requestParameters: { bucketName: [{ prefix: phiBucketPrefix(this) }, auditArchiveBucketName(this, this.region)] },
+          requestParameters: {
+            bucketName: [{ prefix: phiBucketPrefix(this) }, auditArchiveBucketName(this, this.region), configHistoryBucketName(this, this.region)],
+          },
         },
       },
       fields: { ...API_CALL_FIELDS, bucket: '$.detail.requestParameters.bucketName' },
       link: this.cloudTrailEventLink(),
     });
+  }
+
+  /** Alerts that other stacks' resources call for: critical image vulnerabilities, break-glass use. */
+  private createServiceAlertRules(): void {
+    const consoleUrl = `https://${this.region}.console.aws.amazon.com`;
+    this.alert('CriticalImageVulnerabilityAlert', {
+      code: 'critical-image-vulnerability',
+      summary: 'Amazon Inspector found a critical vulnerability in a container image of this account',
+      eventPattern: {
+        source: ['aws.inspector2'],
+        detailType: ['Inspector2 Finding'],
+        detail: { severity: ['CRITICAL'], status: ['ACTIVE'], resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+      },
+      fields: {
+        severity: '$.detail.severity',
+        findingArn: '$.detail.findingArn',
+        vulnerabilityId: '$.detail.packageVulnerabilityDetails.vulnerabilityId',
+        resourceId: '$.detail.resources[0].id',
+        updatedAt: '$.detail.updatedAt',
+      },
+      link: `${consoleUrl}/inspector/v2/home?region=${this.region}#/findings`,
+    });
+
+    const breakGlass = this.alert('BreakGlassUsedAlert', {
+      code: 'break-glass-used',
+      summary: 'The break-glass role, which can read PHI, was assumed',
+      eventPattern: {
+        source: ['aws.sts'],
+        detailType: [API_CALL],
+        detail: {
+          eventSource: ['sts.amazonaws.com'],
+          eventName: ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'],
+          requestParameters: { roleArn: [roleArn(this, breakGlassRoleName(this))] },
+        },
+      },
+      fields: { ...API_CALL_FIELDS, role: '$.detail.requestParameters.roleArn' },
+      link: this.cloudTrailEventLink(),
+    });
+    // AssumeRole is recorded as a read-only management event; the rule must see those too.
+    (breakGlass.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
   }
 
   /** The CloudTrail event history entry of the call, for messages with API_CALL_FIELDS. */

@@ -353,6 +353,12 @@ describe('config validation', () => {
     ]);
   });
 
+  test('refuses two cells in one account: account-wide detection services exist once per account', () => {
+    expect(broken((r) => (r.cells[1].account = '111111111111'))).toEqual([
+      'cells[1].account: account 111111111111 is already used by cell "us-east"; each cell needs its own account (GuardDuty, Security Hub, AWS Config and the Config service-linked role exist once per account)',
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';

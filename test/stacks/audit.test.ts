@@ -170,3 +170,26 @@ describe('AuditStack and DisasterRecoveryStack', () => {
     expect(result.openFindings()).toEqual([]);
   });
 });
+
+describe('the AWS Config history bucket', () => {
+  const result = synthesize();
+  const audit = result.templateJson('us-east/Audit');
+
+  test('is separate from the Object Lock archive, KMS-encrypted with the audit key, versioned, logged, kept for the audit retention', () => {
+    const bucket = resourcesOfType(audit, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === 'vp-us-east-config-111111111111-us-east-1')![1];
+    expect(bucket.Properties.ObjectLockEnabled).toBeUndefined();
+    expect(JSON.stringify(bucket.Properties.BucketEncryption)).toContain('AuditKey');
+    expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
+    expect(bucket.Properties.LoggingConfiguration).toBeDefined();
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2192);
+    expect(bucket.DeletionPolicy).toBe('Retain');
+  });
+
+  test('only AWS Config of this account may write to it, and the Detection stack deploys after it', () => {
+    const [[, policy]] = resourcesOfType(audit, 'AWS::S3::BucketPolicy').filter(([, p]) => JSON.stringify(p.Properties.Bucket).includes('ConfigHistory'));
+    const write = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'configWrite');
+    expect(write.Principal).toEqual({ Service: 'config.amazonaws.com' });
+    expect(write.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
+    expect(result.cells[0].detection.dependencies.map((s) => s.node.path)).toContain('us-east/Audit');
+  });
+});

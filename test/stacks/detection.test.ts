@@ -1,4 +1,4 @@
-import { auditArchiveBucketName, phiBucketPrefix } from '../../lib/naming';
+import { auditArchiveBucketName, configHistoryBucketName, phiBucketPrefix } from '../../lib/naming';
 import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
 
 const API_CALL = 'AWS API Call via CloudTrail';
@@ -93,14 +93,14 @@ describe('DetectionStack', () => {
       expect(resourcesOfType(template, 'AWS::IAM::Role')).toEqual([]);
     });
 
-    test('delivers to the cell audit archive under config/, encrypted with the audit key', () => {
+    test('delivers to the cell config history bucket under config/, encrypted with the audit key (Config cannot write to Object Lock buckets)', () => {
       expect(resourcesOfType(template, 'AWS::Config::DeliveryChannel')).toHaveLength(1);
       expect(channel.Properties).toMatchObject({
-        S3BucketName: auditArchiveBucketName(naming, 'us-east-1'),
+        S3BucketName: configHistoryBucketName(naming, 'us-east-1'),
         S3KeyPrefix: 'config',
         S3KmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/audit',
       });
-      expect(channel.Properties.S3BucketName).toBe('vp-us-east-audit-111111111111-us-east-1');
+      expect(channel.Properties.S3BucketName).toBe('vp-us-east-config-111111111111-us-east-1');
       expect(channel.DependsOn).toContain(recorderId);
     });
 
@@ -225,9 +225,11 @@ describe('DetectionStack', () => {
       'AuditTrailChangedAlert',
       'KeyDisabledOrDeletedAlert',
       'ProtectedBucketChangedAlert',
+      'CriticalImageVulnerabilityAlert',
+      'BreakGlassUsedAlert',
     ];
 
-    test('are exactly the six breach alerts, with readable names', () => {
+    test('are exactly the eight breach alerts, with readable names', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(ids.length);
       expect(ids.map((id) => rule(id).Name)).toEqual([
         'vp-us-east-guardduty-finding',
@@ -236,7 +238,24 @@ describe('DetectionStack', () => {
         'vp-us-east-audit-trail-changed',
         'vp-us-east-key-disabled-or-deleted',
         'vp-us-east-protected-bucket-changed',
+        'vp-us-east-critical-image-vulnerability',
+        'vp-us-east-break-glass-used',
       ]);
+    });
+
+    test('critical vulnerabilities that Amazon Inspector finds in container images', () => {
+      expect(rule('CriticalImageVulnerabilityAlert').EventPattern).toEqual({
+        source: ['aws.inspector2'],
+        'detail-type': ['Inspector2 Finding'],
+        detail: { severity: ['CRITICAL'], status: ['ACTIVE'], resources: { type: ['AWS_ECR_CONTAINER_IMAGE'] } },
+      });
+    });
+
+    test('every assumption of the break-glass role, read-only management events included', () => {
+      const breakGlass = rule('BreakGlassUsedAlert');
+      expect(breakGlass.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+      expect(breakGlass.EventPattern.detail.requestParameters).toEqual({ roleArn: ['arn:aws:iam::111111111111:role/vp-us-east-break-glass'] });
+      expect(breakGlass.EventPattern.detail.eventName).toEqual(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
     });
 
     test('GuardDuty findings of medium severity and above', () => {
@@ -310,15 +329,22 @@ describe('DetectionStack', () => {
             'PutBucketVersioning',
             'PutObjectLockConfiguration',
           ],
-          requestParameters: { bucketName: [{ prefix: 'vp-us-east-phi-' }, 'vp-us-east-audit-111111111111-us-east-1'] },
+          requestParameters: {
+            bucketName: [{ prefix: 'vp-us-east-phi-' }, 'vp-us-east-audit-111111111111-us-east-1', 'vp-us-east-config-111111111111-us-east-1'],
+          },
         },
       });
-      expect(pattern.detail.requestParameters.bucketName).toEqual([{ prefix: phiBucketPrefix(naming) }, auditArchiveBucketName(naming, 'us-east-1')]);
+      expect(pattern.detail.requestParameters.bucketName).toEqual([
+        { prefix: phiBucketPrefix(naming) },
+        auditArchiveBucketName(naming, 'us-east-1'),
+        configHistoryBucketName(naming, 'us-east-1'),
+      ]);
       // Each cell watches its own buckets.
       const eu = resource(result.templateJson('eu-central/Detection'), 'AWS::Events::Rule', 'ProtectedBucketChangedAlert')[1];
       expect(eu.Properties.EventPattern.detail.requestParameters.bucketName).toEqual([
         { prefix: 'vp-eu-central-phi-' },
         'vp-eu-central-audit-222222222222-eu-central-1',
+        'vp-eu-central-config-222222222222-eu-central-1',
       ]);
     });
 
@@ -353,7 +379,7 @@ describe('DetectionStack', () => {
     });
 
     test('API-call alerts carry the call, its event id and a CloudTrail link, and the principal kind and role, not its name', () => {
-      for (const id of ids.filter((i) => !i.includes('Finding'))) {
+      for (const id of ids.filter((i) => !i.includes('Finding') && i !== 'CriticalImageVulnerabilityAlert')) {
         const { InputPathsMap: paths, InputTemplate: inputTemplate } = rule(id).Targets[0].InputTransformer;
         expect(paths).toMatchObject({
           eventName: '$.detail.eventName',
