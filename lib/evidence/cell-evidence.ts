@@ -1,0 +1,90 @@
+import { CellConfig, PlatformConfig, TenantConfig } from '../config';
+import { CellNaming } from '../naming';
+import { CloudAssemblyEvidence } from './assembly';
+import { cell, code } from './markdown';
+import { PackRules } from './packs';
+import { TemplateIndex } from './references';
+import { ResourceRef, StackTemplate, constructId, props, resourcesOfType } from './template';
+
+/** How the report names a key, and whether it rotates, as its template says. */
+export interface KeyFacts {
+  /** The key resource, when it is in the app. */
+  readonly ref?: ResourceRef;
+  /** Its alias (or ARN, or the AWS-managed key), as an auditor reads it. */
+  readonly label: string;
+  /** `rotates every 365 days`, `no rotation`, or why rotation cannot be read from the templates. */
+  readonly rotation: string;
+}
+
+/** Everything one cell's report is derived from: its stacks, the whole app's index, config and the validation report. */
+export class CellEvidence {
+  public readonly stacks: readonly StackTemplate[];
+  public readonly tenants: readonly TenantConfig[];
+  public readonly naming: CellNaming;
+  private readonly byPath: ReadonlyMap<string, StackTemplate>;
+
+  constructor(
+    public readonly cell: CellConfig,
+    public readonly config: PlatformConfig,
+    public readonly assembly: CloudAssemblyEvidence,
+    public readonly index: TemplateIndex,
+    public readonly packs: readonly PackRules[],
+  ) {
+    this.stacks = assembly.stacks.filter((s) => s.cellId === cell.id);
+    this.tenants = config.tenants.filter((t) => t.cell === cell.id);
+    this.naming = { platform: config.platform, cell };
+    this.byPath = new Map(this.stacks.map((s) => [s.path, s]));
+  }
+
+  get id(): string {
+    return this.cell.id;
+  }
+
+  /** Resources of the given types in this cell's stacks. */
+  resources(...types: string[]): ResourceRef[] {
+    return resourcesOfType(this.stacks, ...types);
+  }
+
+  /** The primary (`Tenant-<id>`) and DR (`TenantReplica-<id>`) stacks of a tenant, from the stack paths. */
+  tenantStacks(tenantId: string): StackTemplate[] {
+    return [`${this.id}/Tenant-${tenantId}`, `${this.id}/TenantReplica-${tenantId}`].flatMap((p) => this.byPath.get(p) ?? []);
+  }
+
+  /** The tenant a stack belongs to, from its path, if it is a tenant stack. */
+  tenantOf(stack: StackTemplate): string | undefined {
+    return /^[^/]+\/Tenant(?:Replica)?-(.+)$/.exec(stack.path)?.[1];
+  }
+
+  /** The resource's human name: bucket, alias, log group, role name..., else its construct id. */
+  name(ref: ResourceRef): string {
+    return this.index.nameOf(ref) ?? constructId(ref);
+  }
+
+  /** A table cell that identifies a resource: human name, then stack path and logical id. */
+  label(ref: ResourceRef): string {
+    return `${cell(this.name(ref))}<br>${code(ref.stack.path)} ${code(ref.logicalId)}`;
+  }
+
+  /** A value for a reader, with references resolved where the templates allow. */
+  show(value: unknown, from: StackTemplate): string {
+    return this.index.display(value, from);
+  }
+
+  /** The key a KMS key property refers to, with its alias and rotation. */
+  key(value: unknown, from: StackTemplate): KeyFacts {
+    const target = this.index.target(value, from);
+    if (target?.resource.Type === 'AWS::KMS::Key') {
+      const p = props(target);
+      const rotates = p.EnableKeyRotation === true || p.EnableKeyRotation === 'true';
+      const aliases = this.index.aliasesOf(target);
+      return {
+        ref: target,
+        label: aliases.length > 0 ? aliases.join(', ') : `${target.logicalId} (${target.stack.path}, no alias)`,
+        rotation: rotates ? `rotates every ${p.RotationPeriodInDays ?? 365} days` : 'no rotation',
+      };
+    }
+    const literal = this.index.literal(value, from);
+    if (literal?.includes('alias/aws/')) return { label: `${literal} (AWS managed key)`, rotation: 'AWS managed key: rotated by AWS every year' };
+    return { label: literal ?? this.show(value, from), rotation: 'key not in these templates: rotation not verifiable here' };
+  }
+}

@@ -1,0 +1,63 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { PlatformConfig, loadConfig } from '../config';
+import { CloudAssemblyEvidence, EvidenceError, readCloudAssembly } from './assembly';
+import { CellEvidence } from './cell-evidence';
+import { PackRules, countPackRules } from './packs';
+import { TemplateIndex } from './references';
+import { cellReport } from './report';
+
+export { EvidenceError } from './assembly';
+
+export interface EvidenceOptions {
+  /** The cloud assembly written by `cdk synth`. */
+  readonly cdkOut: string;
+  /** The platform configuration the assembly was synthesized from. */
+  readonly configFile: string;
+  /** Where `evidence-<cell>.md` files are written. */
+  readonly outDir: string;
+  /** Rule counts per pack; computed from the registered packs when not given. */
+  readonly packs?: readonly PackRules[];
+}
+
+/** Writes one evidence report per cell and returns the paths written. */
+export function generateEvidencePack(options: EvidenceOptions): string[] {
+  const config = loadConfig(options.configFile);
+  const assembly = readCloudAssembly(options.cdkOut);
+  assertMatches(config, assembly, options);
+  const index = new TemplateIndex(assembly.stacks);
+  const packs = options.packs ?? countPackRules();
+
+  mkdirSync(options.outDir, { recursive: true });
+  return config.cells.map((cell) => {
+    const file = path.join(options.outDir, `evidence-${cell.id}.md`);
+    const evidence = new CellEvidence(cell, config, assembly, index, packs);
+    writeFileSync(file, cellReport(evidence, path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile));
+    return file;
+  });
+}
+
+/** Refuses an assembly that was not synthesized from this config: evidence of other templates would mislead. */
+function assertMatches(config: PlatformConfig, assembly: CloudAssemblyEvidence, options: EvidenceOptions): void {
+  const problems: string[] = [];
+  const cells = new Set(assembly.cells);
+  for (const cell of config.cells) {
+    if (!cells.has(cell.id)) problems.push(`cell ${cell.id} is in the configuration but has no assembly (assembly-${cell.id}) in ${options.cdkOut}`);
+  }
+  for (const id of cells) {
+    if (!config.cells.some((c) => c.id === id)) problems.push(`${options.cdkOut} has cell ${id}, which the configuration does not declare`);
+  }
+  const paths = new Set(assembly.stacks.map((s) => s.path));
+  for (const t of config.tenants) {
+    for (const stack of [`${t.cell}/Tenant-${t.id}`, `${t.cell}/TenantReplica-${t.id}`]) {
+      if (cells.has(t.cell) && !paths.has(stack)) problems.push(`tenant ${t.id} has no stack ${stack}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new EvidenceError(
+      `The cloud assembly does not match ${options.configFile} (it is out of date, or was synthesized from another configuration):\n` +
+        problems.map((p) => `  - ${p}`).join('\n') +
+        `\nRun \`npx cdk synth -c config=${options.configFile} --output ${options.cdkOut}\` and try again.`,
+    );
+  }
+}

@@ -1,0 +1,52 @@
+import { CellEvidence } from '../cell-evidence';
+import { blocks, cell, table } from '../markdown';
+import { actionsOf, conditionsOf, isTransportOnly, principalsOf } from '../policies';
+import { props, statementsOf } from '../template';
+import { resourcePolicies, roleTrusts } from './resource-policies';
+
+/** 164.312(a)(1) access control: who may use each key, what buckets refuse, who may assume each role. */
+export function accessControl(ev: CellEvidence): string {
+  const keyRows = ev.resources('AWS::KMS::Key').flatMap((key) =>
+    statementsOf(props(key).KeyPolicy).map((s) => [
+      ev.label(key),
+      cell(`${s.Effect ?? ''}${s.Sid ? ` (${s.Sid})` : ''}`),
+      cell(principalsOf(s, ev, key.stack).join('\n')),
+      cell(actionsOf(s)),
+      cell(conditionsOf(s, ev, key.stack).join('\n')),
+    ]),
+  );
+
+  const denyRows = resourcePolicies(ev).flatMap(({ policy, target, targetName, statements }) =>
+    statements
+      .filter((s) => s.Effect === 'Deny' && !isTransportOnly(s))
+      .map((s) => [
+        target ? ev.label(target) : cell(targetName),
+        cell(s.Sid ?? ''),
+        cell(principalsOf(s, ev, policy.stack).join('\n')),
+        cell(actionsOf(s)),
+        cell(conditionsOf(s, ev, policy.stack).join('\n')),
+      ]),
+  );
+
+  const roleRows = roleTrusts(ev).flatMap(({ role, statements }) =>
+    statements.map((s) => [
+      ev.label(role),
+      cell(principalsOf(s, ev, role.stack).join('\n')),
+      cell(actionsOf(s)),
+      cell(conditionsOf(s, ev, role.stack).join('\n') || 'none'),
+      cell(props(role).MaxSessionDuration !== undefined ? `${props(role).MaxSessionDuration} s` : 'IAM default (3600 s)'),
+    ]),
+  );
+
+  return blocks(
+    '### (a) Access control — 45 CFR 164.312(a)(1)',
+    '#### Who may use each encryption key (KMS key policies)',
+    'A KMS key can only be used by the principals its key policy allows; data encrypted with it cannot be read by anyone else.',
+    table(['Key', 'Effect (Sid)', 'Principal', 'Actions', 'Only when'], keyRows),
+    '#### What the resource policies deny (S3 buckets, SNS topics, SQS queues)',
+    'An explicit deny in a resource policy overrides every permission granted elsewhere. (Denials of unencrypted transport are listed under (e).)',
+    table(['Protected resource', 'Sid', 'Denied to', 'Denied actions', 'Denied when'], denyRows),
+    '#### Who may assume each IAM role (trust policies)',
+    table(['Role', 'Trusted principal', 'Action', 'Trust conditions', 'Maximum session'], roleRows),
+  );
+}

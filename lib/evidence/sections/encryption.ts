@@ -1,0 +1,114 @@
+import { CellEvidence, KeyFacts } from '../cell-evidence';
+import { blocks, cell, table } from '../markdown';
+import { ResourceRef, props } from '../template';
+import { transitEndpoints } from './transmission';
+
+/** How one data store is encrypted at rest. */
+interface AtRest {
+  readonly ref: ResourceRef;
+  readonly what: string;
+  readonly encryption: string;
+  readonly key?: KeyFacts;
+}
+
+type Extractor = (ev: CellEvidence, ref: ResourceRef) => AtRest[];
+
+/** Reads a store's key property, or says which default applies when the template names none. */
+function withKey(ev: CellEvidence, ref: ResourceRef, what: string, keyValue: unknown, encryption: string, otherwise: string): AtRest {
+  return keyValue !== undefined
+    ? { ref, what, encryption, key: ev.key(keyValue, ref.stack) }
+    : { ref, what, encryption: otherwise };
+}
+
+/** Every kind of data store the evidence knows, and where its template says how it is encrypted. */
+const DATA_STORES: Record<string, Extractor> = {
+  'AWS::S3::Bucket': (ev, b) => {
+    const rule = props(b).BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
+    const sse = rule?.ServerSideEncryptionByDefault;
+    if (!sse) return [{ ref: b, what: 'S3 bucket', encryption: 'no default encryption set: S3 applies SSE-S3 (AES-256)' }];
+    if (String(sse.SSEAlgorithm).startsWith('aws:kms')) {
+      const bucketKey = rule.BucketKeyEnabled ? ', S3 bucket key' : '';
+      return [withKey(ev, b, 'S3 bucket', sse.KMSMasterKeyID, `SSE-KMS (${sse.SSEAlgorithm})${bucketKey}`, `SSE-KMS with the AWS managed key aws/s3${bucketKey}`)];
+    }
+    return [{ ref: b, what: 'S3 bucket', encryption: `SSE-S3 (${sse.SSEAlgorithm}, keys managed by S3)` }];
+  },
+  'AWS::RDS::DBInstance': (ev, db) => database(ev, db),
+  'AWS::RDS::DBCluster': (ev, db) => database(ev, db),
+  'AWS::Logs::LogGroup': (ev, g) => [withKey(ev, g, 'log group', props(g).KmsKeyId, 'KMS', 'CloudWatch Logs service-managed encryption')],
+  'AWS::SNS::Topic': (ev, t) => [withKey(ev, t, 'SNS topic', props(t).KmsMasterKeyId, 'SSE-KMS', '**not encrypted at rest with KMS**')],
+  'AWS::SQS::Queue': (ev, q) => [withKey(ev, q, 'SQS queue', props(q).KmsMasterKeyId, 'SSE-KMS', props(q).SqsManagedSseEnabled === false ? '**not encrypted**' : 'SSE-SQS (keys managed by SQS)')],
+  'AWS::SecretsManager::Secret': (ev, s) => [withKey(ev, s, 'secret', props(s).KmsKeyId, 'KMS', 'KMS with the AWS managed key aws/secretsmanager')],
+  'AWS::ECR::Repository': (ev, r) => {
+    const e = props(r).EncryptionConfiguration;
+    return e?.EncryptionType === 'KMS'
+      ? [withKey(ev, r, 'container image repository', e.KmsKey, 'KMS', 'KMS with the AWS managed key aws/ecr')]
+      : [{ ref: r, what: 'container image repository', encryption: 'AES-256 (keys managed by ECR)' }];
+  },
+  'AWS::Backup::BackupVault': (ev, v) => [withKey(ev, v, 'backup vault', props(v).EncryptionKeyArn, 'KMS', 'AWS Backup default key')],
+  'AWS::KinesisFirehose::DeliveryStream': (ev, s) => {
+    const p = props(s);
+    const input = p.DeliveryStreamEncryptionConfigurationInput;
+    const rows: AtRest[] = [
+      input?.KeyType === 'CUSTOMER_MANAGED_CMK'
+        ? withKey(ev, s, 'delivery stream buffer', input.KeyARN, 'SSE-KMS (customer managed key)', 'SSE-KMS')
+        : { ref: s, what: 'delivery stream buffer', encryption: input ? `SSE (${input.KeyType})` : '**no server-side encryption of the stream**' },
+    ];
+    const s3 = p.ExtendedS3DestinationConfiguration ?? p.S3DestinationConfiguration ?? p.HttpEndpointDestinationConfiguration?.S3Configuration;
+    const kms = s3?.EncryptionConfiguration?.KMSEncryptionConfig?.AWSKMSKeyARN;
+    if (s3) rows.push(withKey(ev, s, 'objects the stream writes to S3', kms, 'SSE-KMS', 'the destination bucket\'s default encryption'));
+    return rows;
+  },
+  'AWS::DynamoDB::Table': (ev, t) => {
+    const sse = props(t).SSESpecification;
+    return [withKey(ev, t, 'DynamoDB table', sse?.SSEEnabled ? (sse.KMSMasterKeyId ?? 'alias/aws/dynamodb') : undefined, 'KMS', 'DynamoDB default encryption (AWS owned key)')];
+  },
+  'AWS::EFS::FileSystem': (ev, f) => [
+    props(f).Encrypted ? withKey(ev, f, 'file system', props(f).KmsKeyId, 'KMS', 'KMS with the AWS managed key aws/elasticfilesystem') : { ref: f, what: 'file system', encryption: '**not encrypted**' },
+  ],
+  'AWS::Kinesis::Stream': (ev, s) => [withKey(ev, s, 'Kinesis stream', props(s).StreamEncryption?.KeyId, 'KMS', '**not encrypted**')],
+};
+
+function database(ev: CellEvidence, db: ResourceRef): AtRest[] {
+  const p = props(db);
+  const rows: AtRest[] = [
+    p.StorageEncrypted === true || p.StorageEncrypted === 'true'
+      ? withKey(ev, db, 'database storage, snapshots and automated backups', p.KmsKeyId, 'KMS', 'KMS with the AWS managed key aws/rds')
+      : { ref: db, what: 'database storage', encryption: '**not encrypted**' },
+  ];
+  if (p.EnablePerformanceInsights) rows.push(withKey(ev, db, 'database performance insights', p.PerformanceInsightsKMSKeyId, 'KMS', 'KMS with the AWS managed key aws/rds'));
+  if (p.ManageMasterUserPassword) rows.push(withKey(ev, db, 'database master password (RDS-managed secret)', p.MasterUserSecret?.KmsKeyId, 'KMS', 'KMS with the AWS managed key aws/secretsmanager'));
+  return rows;
+}
+
+/** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
+export function encryptionSection(ev: CellEvidence): string {
+  const atRest = Object.keys(DATA_STORES)
+    .flatMap((type) => ev.resources(type).flatMap((ref) => DATA_STORES[type](ev, ref)))
+    .sort((a, b) => a.ref.stack.path.localeCompare(b.ref.stack.path));
+  const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key?.label ?? '—'), cell(s.key?.rotation ?? '—')]);
+
+  const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
+    const facts = ev.key({ Ref: k.logicalId }, k.stack);
+    const p = props(k);
+    return [
+      cell(facts.label),
+      cell(`${k.stack.path} (${k.stack.region})`),
+      cell(p.Description ?? ''),
+      cell(facts.rotation),
+      cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
+    ];
+  });
+  const transit = transitEndpoints(ev).map((e) => [ev.label(e.ref), cell(e.kind), cell(e.protocol), cell(e.tls)]);
+
+  return blocks(
+    '## 2. Encryption at rest and in transit',
+    '### Data stores and their keys',
+    'Every data store in this cell\'s templates, the key that encrypts it (references resolved to the key\'s alias when the key is in the app), and whether that key rotates.',
+    table(['Data store', 'What is encrypted', 'Encryption', 'Key', 'Key rotation'], storeRows),
+    '### Customer-managed keys',
+    table(['Key', 'Stack (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
+    '### In transit',
+    table(['Endpoint', 'Kind', 'Protocol and port / service', 'Encryption in transit'], transit),
+    'Bucket and topic policies that refuse requests without TLS are listed in section 1 (e).',
+  );
+}

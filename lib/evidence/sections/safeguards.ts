@@ -1,0 +1,21 @@
+import { CellEvidence } from '../cell-evidence';
+import { blocks } from '../markdown';
+import { accessControl } from './access-control';
+import { auditControls } from './audit-controls';
+import { authentication } from './authentication';
+import { integrity } from './integrity';
+import { transmissionSecurity } from './transmission';
+
+/** Section 1: each technical safeguard of the HIPAA Security Rule, with the resources that implement it. */
+export function safeguardsSection(ev: CellEvidence): string {
+  return blocks(
+    '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
+    'Each safeguard lists the resources and properties in the CloudFormation templates of this cell that implement it. ' +
+      'Resources are named by their human name, then the stack (`<cell>/<stack>`) and the logical id in that stack\'s template.',
+    accessControl(ev),
+    auditControls(ev),
+    integrity(ev),
+    authentication(ev),
+    transmissionSecurity(ev),
+  );
+}

@@ -1,0 +1,77 @@
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { exampleConfig, synthesize } from '../helpers';
+import { evidenceOf, linesWith, section } from './support';
+
+/** A bucket of the EU cell, in eu-west-1: a destination across the border for a US tenant. */
+const EU_BUCKET = 'vp-eu-central-phi-clinic-101-rec-dr-222222222222';
+
+describe('the evidence pack is derived from the templates, not written by hand', () => {
+  const config = exampleConfig();
+  const original = evidenceOf(synthesize(config))['us-east'];
+  const tampered = evidenceOf(
+    synthesize(config, (_app, cells) => {
+      const us = cells.find((c) => c.stageName === 'us-east')!;
+      const tenant = us.tenantStacks.find((s) => s.node.id === 'Tenant-clinic-001')!;
+      // Set the L1 properties (not overrides), so that the compliance packs see what the template says.
+      (tenant.node.findChild('TenantKey').node.defaultChild as kms.CfnKey).enableKeyRotation = false;
+      (us.voice.node.findChild('AuditLogs').node.defaultChild as logs.CfnLogGroup).retentionInDays = 731;
+      const recordings = tenant.node.findChild('Recordings').node.defaultChild as s3.CfnBucket;
+      const replication = recordings.replicationConfiguration as s3.CfnBucket.ReplicationConfigurationProperty;
+      recordings.replicationConfiguration = {
+        ...replication,
+        rules: [
+          ...(replication.rules as s3.CfnBucket.ReplicationRuleProperty[]),
+          {
+            id: 'rec-to-eu',
+            priority: 2,
+            status: 'Enabled',
+            filter: { prefix: 'exported/' },
+            deleteMarkerReplication: { status: 'Disabled' },
+            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+            destination: {
+              bucket: `arn:aws:s3:::${EU_BUCKET}`,
+              encryptionConfiguration: { replicaKmsKeyId: 'arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-clinic-101' },
+            },
+          },
+        ],
+      };
+    }),
+  )['us-east'];
+
+  test('a key whose rotation is turned off shows "no rotation" for every store it encrypts', () => {
+    const rows = (report: string) => linesWith(section(report, '2.'), 'vp-us-east-phi-clinic-001-rec-111111111111<br>', '| S3 bucket |');
+    expect(rows(original)[0]).toContain('| alias/vp-us-east/tenant-clinic-001 | rotates every 365 days |');
+    expect(rows(tampered)[0]).toContain('| alias/vp-us-east/tenant-clinic-001 | no rotation |');
+    // Other tenants' keys are untouched.
+    expect(linesWith(section(tampered, '2.'), 'vp-us-east-phi-clinic-003-rec-111111111111<br>', '| S3 bucket |')[0]).toContain('rotates every 365 days');
+  });
+
+  test('a shortened log group retention shows the new figure', () => {
+    const row = (report: string) => linesWith(section(report, '4.'), '| Audit logs |', '/vp-us-east/voice/audit<br>')[0];
+    expect(row(original)).toContain('| 2192 days |');
+    expect(row(tampered)).toContain('| 731 days |');
+  });
+
+  test('a replication destination in another jurisdiction adds its region to the tenant and is judged OUTSIDE', () => {
+    const tenantRow = (report: string) => linesWith(section(report, '3.'), '| `clinic-001` |')[0];
+    expect(tenantRow(original)).toContain('| us-east-1, us-west-2 | inside US |');
+    expect(tenantRow(tampered)).toContain('| eu-west-1, us-east-1, us-west-2 | **OUTSIDE US** |');
+
+    const [destination] = linesWith(section(tampered, '3.'), `${EU_BUCKET} (eu-central/TenantReplica-clinic-101)`);
+    expect(destination).toContain('| rec-to-eu |');
+    expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-clinic-101 | eu-west-1 | **OUTSIDE US** |');
+    expect(section(tampered, '3.')).toContain('1 replication or copy destination of this cell is OUTSIDE US.');
+    expect(section(tampered, '7.')).toContain(`${EU_BUCKET} (eu-central/TenantReplica-clinic-101, eu-west-1)`);
+    expect(section(tampered, '7.')).toMatch(/-->\|"replicates to eu-west-1"\|/);
+  });
+
+  test('the open findings our own pack raises on the tampered app are reported loudly', () => {
+    expect(section(original, '5.')).toContain('**Open findings in this cell: 0.**');
+    const results = section(tampered, '5.');
+    expect(results).toMatch(/OPEN FINDINGS IN THIS CELL: [1-9]\d*\./);
+    expect(results).toContain('VoicePlatform-KmsKeyRotatedAndRetained');
+    expect(results).toContain('VoicePlatform-ReplicationInJurisdiction');
+  });
+});

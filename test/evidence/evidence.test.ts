@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { exampleConfig, synthesize } from '../helpers';
+import { evidenceOf, linesWith, section } from './support';
+
+const SECTIONS = [
+  '1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
+  '2. Encryption at rest and in transit',
+  '3. Data residency',
+  '4. Retention',
+  '5. Policy results',
+  '6. Sub-processors and the BAA chain',
+  '7. Architecture diagram',
+];
+
+describe('the evidence pack of the example configuration', () => {
+  const config = exampleConfig();
+  const result = synthesize(config);
+  const reports = evidenceOf(result);
+  const us = reports['us-east'];
+  const eu = reports['eu-central'];
+
+  test('writes one report per cell, each with the seven sections and the five safeguards', () => {
+    expect(Object.keys(reports).sort()).toEqual(config.cells.map((c) => c.id).sort());
+    for (const report of Object.values(reports)) {
+      for (const heading of SECTIONS) expect(report).toContain(`\n## ${heading}\n`);
+      for (const safeguard of ['(a) Access control', '(b) Audit controls', '(c) Integrity', '(d) Person or entity authentication', '(e) Transmission security']) {
+        expect(section(report, '1.')).toContain(`### ${safeguard}`);
+      }
+    }
+  });
+
+  test('lists every region where a tenant\'s data may be stored, with a verdict', () => {
+    const [clinic001] = linesWith(section(us, '3.'), '| `clinic-001` |');
+    expect(clinic001).toContain('us-east/Tenant-clinic-001 (us-east-1)');
+    expect(clinic001).toContain('us-east/TenantReplica-clinic-001 (us-west-2)');
+    expect(clinic001).toContain('| us-east-1, us-west-2 | inside US |');
+    const [clinic101] = linesWith(section(eu, '3.'), '| `clinic-101` |');
+    expect(clinic101).toContain('| eu-central-1, eu-west-1 | inside EU |');
+    expect(us).toContain('**Verdict: every one of the 6 S3 replication destinations and 1 backup copy destination of this cell is inside US.**');
+  });
+
+  test('finds each replication destination by bucket name and its replica key region from the alias ARN', () => {
+    const [row] = linesWith(section(us, '3.'), 'vp-us-east-phi-clinic-001-rec-111111111111<br>', 'rec-to-dr');
+    expect(row).toContain('vp-us-east-phi-clinic-001-rec-dr-111111111111 (us-east/TenantReplica-clinic-001) | us-west-2 |');
+    expect(row).toContain('arn:aws:kms:us-west-2:111111111111:alias/vp-us-east/tenant-clinic-001 | us-west-2 | inside US |');
+  });
+
+  test('reports zero open findings, and every registered pack with its rule count', () => {
+    for (const report of Object.values(reports)) {
+      const results = section(report, '5.');
+      expect(results).toContain('**Open findings in this cell: 0.**');
+      expect(results).not.toContain('OPEN FINDINGS');
+      for (const pack of ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform']) {
+        expect(results).toMatch(new RegExp(`\\| \`${pack.replace(/\./g, '\\.')}\` \\| \\d{2,3} \\| ran, [^|]+ \\| 0 \\|`));
+      }
+    }
+  });
+
+  test('shows each acknowledgement of the cell with its rule, construct path and reason, and only that cell\'s', () => {
+    const ack = result.acknowledged().find((a) => a.ruleName === 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW' && a.violatingConstructs[0].constructPath.startsWith('us-east/'))!;
+    const results = section(us, '5.');
+    const [row] = linesWith(results, '`HIPAA.Security-VPCNoUnrestrictedRouteToIGW`', ack.violatingConstructs[0].constructPath);
+    expect(row).toContain(ack.reason!);
+    expect(section(eu, '5.')).not.toContain('us-east/Network/');
+    const usAcks = result.acknowledged().filter((a) => a.violatingConstructs[0].constructPath.startsWith('us-east/'));
+    expect(results).toContain(`${usAcks.length} findings in this cell were acknowledged`);
+  });
+
+  test('resolves keys referenced across stacks (Fn::GetStackOutput) to their alias and rotation', () => {
+    const [archive] = linesWith(section(us, '2.'), 'vp-us-east-audit-111111111111-us-east-1<br>', '| S3 bucket |');
+    expect(archive).toContain('| alias/vp-us-east/audit | rotates every 365 days |');
+    const [database] = linesWith(section(us, '2.'), '| database storage, snapshots and automated backups |');
+    expect(database).toContain('| alias/vp-us-east/database | rotates every 365 days |');
+    const [https] = linesWith(section(us, '2.'), '| HTTPS 443 |');
+    expect(https).toMatch(/TLS policy ELBSecurityPolicy-TLS13/);
+  });
+
+  test('reads retention per data class from the templates, and compares tenant retention with config', () => {
+    const retention = section(us, '4.');
+    expect(linesWith(retention, '| Transcripts, tenant clinic-002 |')[0]).toContain('| 730 days (as config requires) |');
+    expect(linesWith(retention, '| Recordings, tenant clinic-002 |')[0]).toContain('no recordings bucket in the templates');
+    expect(linesWith(retention, '| Audit archive |', 'us-east/Audit')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
+    expect(linesWith(retention, '| DR backup copies |')[0]).toContain('vp-us-east-backup-us-west-2 (us-west-2)');
+  });
+
+  test('lists the cell\'s sub-processors with their BAA and DPA from config', () => {
+    const [telephony] = linesWith(section(us, '6.'), '| Example Telephony Co. |');
+    expect(telephony).toContain('| signed 2026-01-15 | signed 2026-01-15 | us-east-1, us-west-2 |');
+    expect(linesWith(section(eu, '6.'), '| Example Language Models Inc. |')[0]).toContain('| eu-west-1 |');
+  });
+
+  test('draws the cell as a Mermaid flowchart: regions and stacks as subgraphs, edges from references', () => {
+    const diagram = section(us, '7.');
+    expect(diagram).toContain('```mermaid\nflowchart LR');
+    expect(diagram).toContain('["us-east-1 — primary region"]');
+    expect(diagram).toContain('["us-west-2 — disaster-recovery region"]');
+    expect(diagram).toContain('["us-east/Tenant-clinic-001"]');
+    expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
+    expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
+    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-clinic-001"\|/);
+  });
+
+  test('the CLI writes the reports and prints their paths', () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'vp-evidence-cli-'));
+    const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', '--cdk-out', result.app.outdir, '--out', out], {
+      cwd: path.join(__dirname, '..', '..'),
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(run.status).toBe(0);
+    for (const cell of config.cells) {
+      const file = path.join(out, `evidence-${cell.id}.md`);
+      expect(run.stdout).toContain(file);
+      expect(existsSync(file)).toBe(true);
+    }
+  });
+});
