@@ -9,6 +9,14 @@ import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './juris
 /** HIPAA (45 CFR 164.316(b)(2)) keeps documentation for six years; 2192 days covers leap years. */
 export const HIPAA_MIN_RETENTION_DAYS = 2192;
 
+/**
+ * Clinics per cell. Each clinic adds two IAM roles and two customer-managed policies to the cell's
+ * account, two buckets in each region and one stack in each region. At 400 clinics a cell uses
+ * about 830 of the default 1,000 IAM roles and 1,500 managed policies, 1,600 of 10,000 buckets and
+ * 410 of 2,000 stacks per region: inside every default quota with room for the cell's own roles.
+ */
+export const MAX_TENANTS_PER_CELL = 400;
+
 /** The only retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -392,6 +400,24 @@ export const SubProcessorSchema = z
     }
   });
 
+/**
+ * An optional deployment pipeline (CDK Pipelines) in a tooling account: it synthesizes with the same
+ * commands as CI, so the compliance gate runs in the pipeline, then deploys the cells in waves,
+ * one wave per jurisdiction, each cell into its own account and primary region.
+ */
+export const PipelineSchema = z.strictObject({
+  enabled: z.boolean({ error: 'must be true or false' }).default(false),
+  /** The tooling account and region that run the pipeline. */
+  account: z.string({ error: 'must be the tooling account id as a quoted 12-digit string' }).regex(/^\d{12}$/, 'must be exactly 12 digits'),
+  region: regionName,
+  /** The source repository, `owner/name`, reached through a CodeStar connection. */
+  repository: z.string({ error: 'must be the repository as "owner/name"' }).regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be the repository as "owner/name"'),
+  branch: z.string({ error: 'must be the branch to deploy' }).min(1).default('main'),
+  connectionArn: z
+    .string({ error: 'must be the ARN of the CodeStar connection to the repository host' })
+    .regex(/^arn:aws:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/, 'must be a CodeStar connection ARN'),
+});
+
 export const PlatformSchema = z.strictObject({
   /** Short prefix for resource names; an id, never a customer or clinic name. */
   id: dnsId('platform id', 6),
@@ -405,6 +431,7 @@ export const PlatformConfigSchema = z
       .min(1, 'must declare at least one cell'),
     tenants: z.array(TenantSchema, { error: 'must be a list of tenants (clinics)' }).default([]),
     subProcessors: z.array(SubProcessorSchema, { error: 'must be the list of sub-processors' }).default([]),
+    pipeline: PipelineSchema.optional(),
   })
   .superRefine(crossReferences, {
     // Cross references are checked even when a field elsewhere is wrong, so that every problem is
@@ -437,6 +464,19 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   });
 
   checkSubProcessors(root, cells, ctx);
+
+  const perCell = new Map<unknown, number>();
+  tenants.forEach((tenant, i) => {
+    const count = (perCell.get(tenant?.cell) ?? 0) + 1;
+    perCell.set(tenant?.cell, count);
+    if (count === MAX_TENANTS_PER_CELL + 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', i, 'cell'],
+        message: `cell "${String(tenant.cell)}" would hold more than ${MAX_TENANTS_PER_CELL} tenants, the most one account's default IAM quotas support; place further tenants in another cell (its own account)`,
+      });
+    }
+  });
 
   const tenantIds = new Set<string>();
   tenants.forEach((tenant, i) => {
@@ -507,6 +547,7 @@ function checkSubProcessors(root: { subProcessors?: unknown }, cells: Array<Reco
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 export type SubProcessorConfig = z.output<typeof SubProcessorSchema>;
+export type PipelineConfig = z.output<typeof PipelineSchema>;
 export type CellConfig = z.output<typeof CellSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
 export type RetentionConfig = z.output<typeof RetentionSchema>;

@@ -1,0 +1,71 @@
+import { App } from 'aws-cdk-lib';
+import { MAX_TENANTS_PER_CELL, validateConfig } from '../lib/config';
+import { buildPlatform } from '../lib/platform';
+import { cdkJsonContext, exampleConfig } from './helpers';
+
+/** CloudFormation's per-stack limits, and the share of each a template may use here. */
+const LIMITS = { resources: 500, templateBytes: 1_000_000, outputs: 200, parameters: 200, mappings: 200 };
+const HEADROOM = 0.6;
+
+/** The largest configuration this app supports: every cell at its maximum number of tenants. */
+function largestConfig() {
+  const base = exampleConfig();
+  const tenants = base.cells.flatMap((cell) =>
+    Array.from({ length: MAX_TENANTS_PER_CELL }, (_, i) => ({
+      id: `${cell.id.slice(0, 2)}-clinic-${String(i + 1).padStart(4, '0')}`,
+      cell: cell.id,
+      jurisdiction: cell.jurisdiction,
+      recordings: { enabled: true, retentionDays: 3650 },
+      transcripts: { retentionDays: 3650 },
+      offboarding: { terminationDate: '2030-12-31' },
+    })),
+  );
+  return validateConfig({ ...base, tenants });
+}
+
+describe('CloudFormation limits at the largest supported configuration', () => {
+  // Template size and counts do not depend on the packs, so this test synthesizes without them.
+  const app = new App({ outdir: require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'vp-limits-')), context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const cells = buildPlatform(app, largestConfig());
+  app.synth();
+  const stacks = cells.flatMap((cell) => cell.synth().stacks);
+
+  test(`synthesizes ${MAX_TENANTS_PER_CELL} tenants in every cell`, () => {
+    expect(stacks.filter((s) => /\/Tenant-/.test(s.hierarchicalId))).toHaveLength(MAX_TENANTS_PER_CELL * cells.length);
+  });
+
+  test('every template stays under 60 percent of each per-stack limit', () => {
+    const over: string[] = [];
+    for (const stack of stacks) {
+      const t = stack.template as Record<string, object | undefined>;
+      const figures = {
+        resources: Object.keys(t.Resources ?? {}).length,
+        templateBytes: Buffer.byteLength(JSON.stringify(t)),
+        outputs: Object.keys(t.Outputs ?? {}).length,
+        parameters: Object.keys(t.Parameters ?? {}).length,
+        mappings: Object.keys(t.Mappings ?? {}).length,
+      };
+      for (const [limit, value] of Object.entries(figures)) {
+        if (value > LIMITS[limit as keyof typeof LIMITS] * HEADROOM) over.push(`${stack.hierarchicalId} ${limit}=${value}`);
+      }
+    }
+    expect(over).toEqual([]);
+  });
+
+  test('the shared stacks of a cell do not grow with its tenants', () => {
+    const small = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const smallCells = buildPlatform(small, exampleConfig());
+    small.synth();
+    for (const name of ['Keys', 'Network', 'Audit', 'Detection', 'Data', 'Voice', 'Access', 'Registry', 'DisasterRecovery']) {
+      const count = (cs: typeof cells) =>
+        Object.keys((cs[0].synth().stacks.find((s) => s.hierarchicalId === `us-east/${name}`)!.template as any).Resources).length;
+      expect([name, count(cells)]).toEqual([name, count(smallCells)]);
+    }
+  });
+
+  test('config refuses one tenant more than a cell supports, and says why', () => {
+    const config = largestConfig();
+    const raw = { ...config, tenants: [...config.tenants, { id: 'one-too-many', cell: 'us-east', jurisdiction: 'US' }] };
+    expect(() => validateConfig(raw)).toThrow(/cell "us-east" would hold more than 400 tenants, the most one account's default IAM quotas support/);
+  });
+});
