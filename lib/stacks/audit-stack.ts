@@ -2,13 +2,13 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Duration } from 'aws-cdk-lib';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
+import { replicateToDisasterRecovery } from '../constructs/dr-replication';
 import { ScopedRole } from '../constructs/scoped-role';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SiemDelivery } from '../constructs/siem-delivery';
@@ -147,91 +147,20 @@ export class AuditStack extends CellStack {
 
   /** Replicates every archive object to the Object Lock archive in the DR region, nowhere else. */
   private replicateArchiveToDisasterRecovery(auditKey: PlatformKey): void {
-    const { drRegion } = this.cell;
-    const destinationArn = `arn:${this.partition}:s3:::${auditArchiveBucketName(this, drRegion)}`;
-    const destinationKeyAlias = `alias/${keyAliasName(this, 'audit')}`;
-    const destinationKeyAliasArn = `arn:${this.partition}:kms:${drRegion}:${this.account}:${destinationKeyAlias}`;
-
-    const role = new ScopedRole(this, 'ArchiveReplicationRole', {
-      description: 'Replicates the audit archive to its Object Lock replica in the DR region',
-      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+    replicateToDisasterRecovery({
+      source: this.auditArchive,
+      sourceKey: auditKey,
+      destinationBucketName: auditArchiveBucketName(this, this.cell.drRegion),
+      destinationRegion: this.cell.drRegion,
+      destinationKeyAlias: keyAliasName(this, 'audit'),
+      role: new ScopedRole(this, 'ArchiveReplicationRole', {
+        description: 'Replicates the audit archive to its Object Lock replica in the DR region',
+        assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        }),
       }),
+      ruleId: 'audit-archive-to-dr',
+      objectLock: true,
     });
-    const source = this.auditArchive;
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-        resources: [source.bucketArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          's3:GetObjectVersionForReplication',
-          's3:GetObjectVersionAcl',
-          's3:GetObjectVersionTagging',
-          's3:GetObjectRetention',
-          's3:GetObjectLegalHold',
-        ],
-        resources: [source.arnForObjects('*')],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-        resources: [`${destinationArn}/*`],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [auditKey.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${source.bucketArn}/*` },
-        },
-      }),
-    );
-    // The DR key is known only by its alias: CDK keeps no reference across regions.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [`arn:${this.partition}:kms:${drRegion}:${this.account}:key/*`],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${drRegion}.amazonaws.com` },
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': destinationKeyAlias },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
-        },
-      }),
-    );
-
-    const cfn = source.node.defaultChild as s3.CfnBucket;
-    cfn.replicationConfiguration = {
-      role: role.roleArn,
-      rules: [
-        {
-          id: 'audit-archive-to-dr',
-          status: 'Enabled',
-          priority: 1,
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-          destination: {
-            bucket: destinationArn,
-            encryptionConfiguration: { replicaKmsKeyId: destinationKeyAliasArn },
-          },
-        },
-      ],
-    };
-    const wildcardReason =
-      'S3 replication reads and writes every object version of the audit archive, so object ARNs end in /*; the DR ' +
-      'key is known only by alias across regions, so its ARN is key/* narrowed by kms:ResourceAliases, kms:ViaService ' +
-      'and the destination bucket encryption context.';
-    const permissions = role.node.findChild('Permissions');
-    const sourceLogicalId = this.getLogicalId(cfn);
-    acknowledge(permissions, `AwsSolutions-IAM5[Resource::<${sourceLogicalId}.Arn>/*]`, wildcardReason);
-    acknowledge(permissions, `AwsSolutions-IAM5[Resource::${destinationArn}/*]`, wildcardReason);
-    acknowledge(permissions, `AwsSolutions-IAM5[Resource::arn:${this.partition}:kms:${drRegion}:${this.account}:key/*]`, wildcardReason);
   }
 }

@@ -6,6 +6,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { TenantConfig } from '../config';
 import { PhiBucket, TENANT_TAG } from '../constructs/phi-bucket';
 import { PlatformKey } from '../constructs/platform-key';
+import { replicateToDisasterRecovery } from '../constructs/dr-replication';
 import { ScopedRole } from '../constructs/scoped-role';
 import {
   accessLogBucketName,
@@ -112,25 +113,7 @@ export class TenantStack extends CellStack {
     for (const bucket of Object.values(this.buckets)) {
       const logicalId = this.getLogicalId(bucket!.node.defaultChild as s3.CfnBucket);
       acknowledge(this.accessRole.node.findChild('Permissions'), `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`, objectAccess);
-      acknowledge(
-        replicationRole.node.findChild('Permissions'),
-        `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/*]`,
-        'S3 replication copies every object version of this tenant bucket, so the source is named as bucket/*.',
-      );
     }
-    const replicaObjects = phiKindsOf(this.tenant).map((kind) => `arn:${this.partition}:s3:::${phiBucketName(this, tenantId, kind, true)}/*`);
-    for (const arn of replicaObjects) {
-      acknowledge(
-        replicationRole.node.findChild('Permissions'),
-        `AwsSolutions-IAM5[Resource::${arn}]`,
-        'S3 replication writes every object version into this tenant\'s replica bucket in the DR region, named by its deterministic name.',
-      );
-    }
-    acknowledge(
-      replicationRole.node.findChild('Permissions'),
-      `AwsSolutions-IAM5[Resource::arn:${this.partition}:kms:${this.cell.drRegion}:${this.account}:key/*]`,
-      'The tenant key in the DR region is known only by its alias across regions, so the key ARN is key/* narrowed by kms:ResourceAliases to this tenant\'s alias, kms:ViaService and the replica buckets\' encryption context.',
-    );
   }
 
   private grantTenantAccess(bucket: PhiBucket): void {
@@ -145,65 +128,15 @@ export class TenantStack extends CellStack {
 
   /** Replicates one bucket to its replica in the DR region, encrypted with the tenant's DR key. */
   private replicate(bucket: PhiBucket, kind: PhiKind, role: ScopedRole): void {
-    const { drRegion } = this.cell;
-    const tenantId = this.tenant.id;
-    const destinationArn = `arn:${this.partition}:s3:::${phiBucketName(this, tenantId, kind, true)}`;
-    const alias = `alias/${keyAliasName(this, `tenant-${tenantId}`)}`;
-
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.bucketArn] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-        resources: [bucket.arnForObjects('*')],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
-        resources: [`${destinationArn}/*`],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [this.key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${bucket.bucketArn}/*` },
-        },
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [`arn:${this.partition}:kms:${drRegion}:${this.account}:key/*`],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `s3.${drRegion}.amazonaws.com` },
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': alias },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `${destinationArn}/*` },
-        },
-      }),
-    );
-
-    (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = {
-      role: role.roleArn,
-      rules: [
-        {
-          id: `${kind}-to-dr`,
-          status: 'Enabled',
-          priority: 1,
-          filter: { prefix: '' },
-          deleteMarkerReplication: { status: 'Disabled' },
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
-          destination: {
-            bucket: destinationArn,
-            encryptionConfiguration: {
-              replicaKmsKeyId: `arn:${this.partition}:kms:${drRegion}:${this.account}:${alias}`,
-            },
-          },
-        },
-      ],
-    };
+    replicateToDisasterRecovery({
+      source: bucket,
+      sourceKey: this.key,
+      destinationBucketName: phiBucketName(this, this.tenant.id, kind, true),
+      destinationRegion: this.cell.drRegion,
+      destinationKeyAlias: keyAliasName(this, `tenant-${this.tenant.id}`),
+      role,
+      ruleId: `${kind}-to-dr`,
+    });
   }
 }
 

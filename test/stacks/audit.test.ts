@@ -193,3 +193,20 @@ describe('the AWS Config history bucket', () => {
     expect(result.cells[0].detection.dependencies.map((s) => s.node.path)).toContain('us-east/Audit');
   });
 });
+
+describe('replication permissions work with S3 Bucket Keys', () => {
+  test('the KMS encryption context condition admits the bucket ARN (Bucket Keys) as well as object ARNs', () => {
+    const result = synthesize();
+    for (const stackPath of ['us-east/Audit', 'us-east/Tenant-clinic-001']) {
+      const statements = resourcesOfType(result.templateJson(stackPath), 'AWS::IAM::ManagedPolicy')
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => s.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn']);
+      expect(statements.length).toBeGreaterThanOrEqual(2);
+      for (const s of statements) {
+        const values = s.Condition.StringLike['kms:EncryptionContext:aws:s3:arn'];
+        expect(values.filter((v: unknown) => !JSON.stringify(v).includes('/'))).toHaveLength(1);
+        expect(values.some((v: unknown) => JSON.stringify(v).includes('/'))).toBe(true);
+      }
+    }
+  });
+});
