@@ -71,6 +71,8 @@ export class PhiBucket extends SecureBucket {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.allowedRoleArns } },
       }),
     );
+    // A request without encryption headers gets the default (SSE-KMS, the tenant key); one that asks
+    // for another key, another algorithm or a customer-provided key is refused.
     this.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyTheTenantKey',
@@ -78,9 +80,27 @@ export class PhiBucket extends SecureBucket {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.arnForObjects('*')],
-        conditions: {
-          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn },
-        },
+        conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } },
+      }),
+    );
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlySseKms',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.arnForObjects('*')],
+        conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+      }),
+    );
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoCustomerProvidedKeys',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.arnForObjects('*')],
+        conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
       }),
     );
   }

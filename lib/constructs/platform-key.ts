@@ -23,9 +23,12 @@ export interface PlatformKeyProps {
   readonly allowCloudWatchLogs?: boolean;
 }
 
-/** Key administration without any cryptographic use: an administrator can manage but not decrypt. */
+/**
+ * Key administration without any cryptographic use and without grants. `kms:PutKeyPolicy` must stay
+ * (KMS refuses a policy that locks out its own administrators); every key policy change alerts.
+ */
 const ADMIN_ACTIONS = [
-  'kms:Create*',
+  'kms:CreateAlias',
   'kms:Describe*',
   'kms:Enable*',
   'kms:List*',

@@ -14,6 +14,9 @@ import {
 } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
+/** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */
+const CDK_QUALIFIER = 'hnb659fds';
+
 /** MFA within the last hour, for every human role. */
 const MFA_CONDITIONS = {
   Bool: { 'aws:MultiFactorAuthPresent': 'true' },
@@ -45,11 +48,18 @@ export class AccessStack extends CellStack {
     const securityAudit = iam.ManagedPolicy.fromAwsManagedPolicyName('SecurityAudit');
 
     this.operator = role('Operator', operatorRoleName(this), 'Deploys and operates the cell; cannot decrypt PHI', [viewOnly]);
-    this.allow(this.operator, 'cdk deploy works by assuming the CDK bootstrap roles of this account (deploy, file publishing, lookup), whose names CDK chooses; changes then run through CloudFormation.', {
-      sid: 'DeployThroughCdkBootstrapRoles',
-      actions: ['sts:AssumeRole'],
-      resources: [`arn:${this.partition}:iam::${this.account}:role/cdk-*`],
-    });
+    // cdk deploy assumes the bootstrap roles (default qualifier) of the cell's two regions; nothing else.
+    this.operator.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeployThroughCdkBootstrapRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [this.cell.primaryRegion, this.cell.drRegion].flatMap((region) =>
+          ['deploy-role', 'file-publishing-role', 'image-publishing-role', 'lookup-role'].map(
+            (role) => `arn:${this.partition}:iam::${this.account}:role/cdk-${CDK_QUALIFIER}-${role}-${this.account}-${region}`,
+          ),
+        ),
+      }),
+    );
     this.allow(this.operator, 'Limited to the voice cluster, service and its tasks of this cell; task ids are generated at run time.', {
       sid: 'OperateTheVoiceService',
       actions: ['ecs:UpdateService', 'ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks', 'ecs:StopTask'],
@@ -138,16 +148,19 @@ export class AccessStack extends CellStack {
   private noPhiGuardrail(): iam.PolicyStatement[] {
     const prefix = cellPrefix(this);
     return [
+      // Secrets stay unreadable through the GetSecretValue deny below; writing a secret needs the secrets key.
       new iam.PolicyStatement({
-        sid: 'NeverDecryptTenantOrSecretKeys',
+        sid: 'NeverUseTenantKeys',
         effect: iam.Effect.DENY,
-        actions: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant'],
+        actions: ['kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:PutKeyPolicy'],
         resources: ['*'],
-        conditions: {
-          'ForAnyValue:StringLike': {
-            'kms:ResourceAliases': [`alias/${keyAliasName(this, 'tenant-*')}`, `alias/${keyAliasName(this, 'secrets')}`],
-          },
-        },
+        conditions: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `alias/${keyAliasName(this, 'tenant-*')}` } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverReadDatabaseAuditCopies',
+        effect: iam.Effect.DENY,
+        actions: ['s3:GetObject*'],
+        resources: [`arn:${this.partition}:s3:::${prefix}-audit-*/siem/database-audit/*`],
       }),
       new iam.PolicyStatement({
         sid: 'NeverReadPhiObjects',

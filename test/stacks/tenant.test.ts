@@ -70,7 +70,15 @@ describe('TenantStack and TenantReplicaStack', () => {
       expect(only.Effect).toBe('Deny');
       expect(only.Principal).toEqual({ AWS: '*' });
       expect(only.Condition.ArnNotEquals['aws:PrincipalArn']).toHaveLength(3);
-      expect(statements.find((s: any) => s.Sid === 'OnlyTheTenantKey').Effect).toBe('Deny');
+      // No IfExists: a request without encryption headers falls back to the bucket default (the tenant key).
+      const onlyKey = statements.find((s: any) => s.Sid === 'OnlyTheTenantKey');
+      expect(onlyKey.Effect).toBe('Deny');
+      expect(Object.keys(onlyKey.Condition)).toEqual(['StringNotEquals']);
+      expect(JSON.stringify(onlyKey.Condition.StringNotEquals['s3:x-amz-server-side-encryption-aws-kms-key-id'])).toContain('TenantKey');
+      expect(statements.find((s: any) => s.Sid === 'OnlySseKms').Condition).toEqual({ StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } });
+      expect(statements.find((s: any) => s.Sid === 'NoCustomerProvidedKeys').Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+      });
     }
   });
 
