@@ -112,6 +112,11 @@ export class AccessStack extends CellStack {
       },
     });
 
+    acknowledge(
+      this.breakGlass,
+      'VoicePlatform-NoCrossTenantAccess[all-tenants]',
+      'Break-glass is the one role meant to read any clinic\'s PHI of this cell during an incident: assumable only with MFA for a short session, and every assumption alerts the breach-notification contacts.',
+    );
     this.acknowledgeWildcards();
   }
 

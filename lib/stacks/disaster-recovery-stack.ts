@@ -48,7 +48,8 @@ export class DisasterRecoveryStack extends CellStack {
     const backupKey = new PlatformKey(this, 'BackupKey', {
       alias: keyAliasName(this, 'backup'),
       description: `Encrypts DR copies of AWS Backup recovery points of cell ${this.cell.id}`,
-      viaServices: ['backup'],
+      // RDS snapshots are copied across regions by RDS itself, re-encrypted with this key.
+      viaServices: ['backup', 'rds'],
     });
     this.backupVault = new backup.BackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.cell.drRegion),

@@ -156,6 +156,20 @@ export class VoiceStack extends CellStack {
     // A read-only root filesystem still needs somewhere to write temporary files.
     taskDefinition.addVolume({ name: 'tmp' });
     container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+    // GuardDuty runtime monitoring adds its agent as a sidecar, pulled with this role from AWS's repository.
+    const guardDutyAgent = `arn:${this.partition}:ecr:${this.region}:*:repository/aws-guardduty-agent-fargate`;
+    this.executionRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PullTheGuardDutyRuntimeAgent',
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        resources: [guardDutyAgent],
+      }),
+    );
+    acknowledge(
+      this.executionRole.node.findChild('Permissions'),
+      `AwsSolutions-IAM5[Resource::${guardDutyAgent}]`,
+      'The GuardDuty runtime agent is published by AWS in a repository of an AWS-owned account that differs by region; the permission names that one repository and only allows pulling images.',
+    );
     acknowledge(
       this.executionRole.node.findChild('Permissions'),
       'AwsSolutions-IAM5[Resource::*]',
@@ -211,7 +225,7 @@ export class VoiceStack extends CellStack {
       acknowledge(
         lbSecurityGroup,
         'AwsSolutions-EC23',
-        'The telephony provider calls webhooks and opens media streams from addresses it does not guarantee; port 443 is TLS 1.3-only, port 80 only redirects, and AWS WAF filters every request. Config can restrict the sources (voice.allowedIngressCidrs).',
+        'The telephony provider calls webhooks and opens media streams from addresses it does not guarantee; port 443 negotiates only TLS 1.3 or 1.2 with modern ciphers (a TLS 1.3 security policy), port 80 only redirects, and AWS WAF filters every request. Config can restrict the sources (voice.allowedIngressCidrs).',
       );
     }
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {

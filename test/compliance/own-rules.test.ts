@@ -225,6 +225,17 @@ describe('VoicePlatform-NoCrossTenantAccess', () => {
     expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[clinic-001+clinic-002] @ us-east/Data/Reporting/Resource');
   });
 
+  test('fails a role granted every tenant at once by a wildcard, but not a role that is denied them', () => {
+    const findings = ownFindings((_app, cells) => {
+      const iam = require('aws-cdk-lib/aws-iam');
+      const { ScopedRole } = require('../../lib/constructs/scoped-role');
+      const role = new ScopedRole(cells[1].access, 'Analytics', { assumedBy: new iam.AccountRootPrincipal() });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::vp-eu-central-phi-*/*'] }));
+    });
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[all-tenants] @ eu-central/Access/Analytics/Resource');
+    expect(findings.filter((f) => /Operator|Auditor/.test(f))).toEqual([]);
+  });
+
   test('passes every tenant role of the example config', () => {
     expect(ownFindings(() => undefined)).toEqual([]);
   });
@@ -244,6 +255,18 @@ describe('VoicePlatform-ListenerTls13OrRedirect', () => {
     expect(findings).toEqual([
       'VoicePlatform-ListenerTls13OrRedirect[not-tls13-policy:ELBSecurityPolicy-TLS-1-2-2017-01] @ us-east/Voice/LoadBalancer/Https/Resource',
       'VoicePlatform-ListenerTls13OrRedirect[plain-http-not-redirect-only] @ us-east/Voice/LoadBalancer/HttpRedirect/Resource',
+    ]);
+  });
+});
+
+describe('VoicePlatform-ListenerTls13OrRedirect with old-client cipher suites', () => {
+  test('fails a TLS 1.3 policy variant that adds CBC and SHA-1 ciphers', () => {
+    const findings = ownFindings((_app, cells) => {
+      const https = cells[0].voice.loadBalancer.node.findChild('Https').node.defaultChild as import('aws-cdk-lib/aws-elasticloadbalancingv2').CfnListener;
+      https.sslPolicy = 'ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06';
+    });
+    expect(findings).toEqual([
+      'VoicePlatform-ListenerTls13OrRedirect[not-tls13-policy:ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06] @ us-east/Voice/LoadBalancer/Https/Resource',
     ]);
   });
 });

@@ -88,7 +88,8 @@ describe('VoiceStack', () => {
     expect(resources.join()).toContain('ServiceLogs');
     expect(resources.join()).toContain('TelephonyAuthToken');
     expect(resources.join()).toContain('ModelApiKey');
-    expect(statements).toHaveLength(4);
+    expect(statements.find((s: any) => s.Sid === 'PullTheGuardDutyRuntimeAgent').Resource).toBe('arn:aws:ecr:us-east-1:*:repository/aws-guardduty-agent-fargate');
+    expect(statements).toHaveLength(5);
   });
 
   test('an internet-facing ALB in the public subnets: TLS 1.3 HTTPS, HTTP only redirects, hardened attributes, access logs', () => {

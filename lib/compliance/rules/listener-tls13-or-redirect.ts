@@ -2,8 +2,11 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import { CfnListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 
-/** TLS 1.3 policies of ELB that do not also accept TLS 1.0 or 1.1. */
-const TLS13_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-/;
+/**
+ * TLS 1.3 policies of ELB with TLS 1.2 or 1.3 as the minimum, excluding the "Ext" variants that
+ * add CBC and SHA-1 ciphers for old clients.
+ */
+const TLS13_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-(?!Ext)/;
 
 interface Action {
   type?: string;

@@ -25,8 +25,20 @@ export function NoCrossTenantAccess(node: CfnResource): NagRuleResult {
       if (roles.includes(`"${roleLogicalId}"`)) documents.push(stack.resolve(c.policyDocument));
     }
   }
-  const tenants = tenantsNamedIn(JSON.stringify(documents), stack, stage);
+  // Only what is allowed counts: a guardrail that denies every tenant's data is the opposite of access.
+  const allowed = documents
+    .flatMap((d) => (Array.isArray(d) ? d.map((p: { policyDocument?: unknown }) => p?.policyDocument) : [d]))
+    .flatMap((d) => ((d as { Statement?: Array<{ Effect?: string }> } | undefined)?.Statement ?? []))
+    .filter((statement) => statement.Effect === 'Allow');
+  const text = JSON.stringify(allowed);
+  if (ALL_TENANT_PATTERNS(stage).some((pattern) => text.includes(pattern))) return ['all-tenants'];
+  const tenants = tenantsNamedIn(text, stack, stage);
   return tenants.size > 1 ? [[...tenants].sort().join('+')] : NagRuleCompliance.COMPLIANT;
+}
+
+/** Wildcards that reach every tenant's buckets or keys at once. */
+function ALL_TENANT_PATTERNS(stage: CellStage): string[] {
+  return [`:::${phiBucketPrefix(stage)}*`, `alias/${keyAliasName(stage, 'tenant-')}*`];
 }
 
 /** The tenants whose buckets or keys a policy text names: by name, by same-stack reference, by stack output. */
