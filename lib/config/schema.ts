@@ -33,7 +33,33 @@ function dnsId(what: string, maxLength: number) {
     .regex(
       DNS_ID,
       'must be DNS-safe: lower-case letters, digits and hyphens, starting and ending with a letter or digit (for example "clinic-001")',
-    );
+    )
+    .refine((id) => !id.includes('--'), { message: 'must not contain two hyphens in a row (ECR and other AWS names refuse them)' });
+}
+
+/** An IPv4 CIDR block whose address is the network address of its prefix, as EC2 requires. */
+function isCanonicalCidr(cidr: string): boolean {
+  const [address, bits] = cidr.split('/');
+  const octets = address.split('.').map(Number);
+  if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255)) return false;
+  const value = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return value % 2 ** (32 - Number(bits)) === 0;
+}
+
+/** Fargate's allowed task memory (MiB) for each CPU size. */
+const FARGATE_MEMORY: Record<number, { min: number; max: number; step: number; list?: number[] }> = {
+  256: { min: 512, max: 2048, step: 512, list: [512, 1024, 2048] },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+};
+
+function fargateMemoryAllowed(cpu: number, memory: number): boolean {
+  const m = FARGATE_MEMORY[cpu];
+  if (!m) return false;
+  if (m.list) return m.list.includes(memory);
+  return memory >= m.min && memory <= m.max && (memory - m.min) % m.step === 0;
 }
 
 function logRetention(what: string, allowed: readonly number[]) {
@@ -164,6 +190,14 @@ export const VoiceSchema = z
     if (voice.domainName && voice.hostedZoneName && !`.${voice.domainName}`.endsWith(`.${voice.hostedZoneName}`)) {
       ctx.addIssue({ code: 'custom', path: ['domainName'], message: `"${voice.domainName}" is not inside hosted zone "${voice.hostedZoneName}"` });
     }
+    if (!fargateMemoryAllowed(voice.cpu, voice.memoryMiB)) {
+      const m = FARGATE_MEMORY[voice.cpu];
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryMiB'],
+        message: `is not a Fargate memory size for cpu ${voice.cpu}: use ${m.list ? m.list.join(', ') : `${m.min} to ${m.max} in steps of ${m.step}`}`,
+      });
+    }
     if (voice.maxTasks < voice.minTasks) {
       ctx.addIssue({ code: 'custom', path: ['maxTasks'], message: `must be at least minTasks (${voice.minTasks})` });
     }
@@ -205,7 +239,10 @@ export const CellSchema = z
       .regex(
         /^(\d{1,3}\.){3}\d{1,3}\/(1[6-8])$/,
         'must be an IPv4 CIDR block between /16 and /18 (room for three subnet tiers in up to six zones), such as "10.10.0.0/16"',
-      ),
+      )
+      .refine(isCanonicalCidr, {
+        message: 'must be a valid network address for its prefix (each number 0-255, host bits zero), such as "10.10.0.0/16"',
+      }),
     natGateways: z
       .number({ error: 'must be the number of NAT gateways, from 1 up to the number of availability zones' })
       .int('must be a whole number')
@@ -265,8 +302,9 @@ function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
     seen.add(az);
   });
   const siem = cell.siem as Partial<Record<string, unknown>> | undefined;
-  if (siem && cell.carriesPhi !== false) {
-    if (siem.baaSigned === false) {
+  // GDPR covers every personal data, so an EU SIEM needs a DPA and EU processing even without PHI.
+  if (siem && (cell.carriesPhi !== false || jurisdiction === 'EU')) {
+    if (siem.baaSigned === false && cell.carriesPhi !== false) {
       ctx.addIssue({
         code: 'custom',
         path: ['siem', 'baaSigned'],
@@ -339,7 +377,9 @@ const StoredDataSchema = (what: string) =>
   });
 
 export const TenantSchema = z.strictObject({
-  id: dnsId('tenant id', 18),
+  id: dnsId('tenant id', 18).refine((id) => !id.endsWith('-replication'), {
+    message: 'must not end with "-replication": that suffix names a tenant\'s replication role',
+  }),
   cell: z.string({ error: 'must be the id of the cell this tenant belongs to' }),
   jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
     error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
@@ -420,7 +460,7 @@ export const PipelineSchema = z.strictObject({
 
 export const PlatformSchema = z.strictObject({
   /** Short prefix for resource names; an id, never a customer or clinic name. */
-  id: dnsId('platform id', 6),
+  id: dnsId('platform id', 6).regex(/^[a-z]/, 'must start with a letter (database and repository names derived from it must)'),
 });
 
 export const PlatformConfigSchema = z

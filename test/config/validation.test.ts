@@ -359,6 +359,45 @@ describe('config validation', () => {
     ]);
   });
 
+  test.each([
+    ['10.10.5.0/16', 'host bits set'],
+    ['300.10.0.0/16', 'octet over 255'],
+  ])('refuses the VPC CIDR %p (%s) before CDK sees it', (cidr) => {
+    expect(broken((r) => (r.cells[0].vpcCidr = cidr))).toEqual([
+      'cells[0].vpcCidr: must be a valid network address for its prefix (each number 0-255, host bits zero), such as "10.10.0.0/16"',
+    ]);
+  });
+
+  test('refuses ids with two hyphens in a row, and a platform id starting with a digit', () => {
+    expect(broken((r) => (r.cells[0].id = 'us--east'))).toContain('cells[0].id: must not contain two hyphens in a row (ECR and other AWS names refuse them)');
+    expect(broken((r) => (r.platform.id = '1vp'))).toEqual(['platform.id: must start with a letter (database and repository names derived from it must)']);
+  });
+
+  test('refuses a Fargate CPU and memory pair that Fargate does not offer', () => {
+    expect(broken((r) => Object.assign(r.cells[0].voice, { cpu: 256, memoryMiB: 8192 }))).toEqual([
+      'cells[0].voice.memoryMiB: is not a Fargate memory size for cpu 256: use 512, 1024, 2048',
+    ]);
+    expect(broken((r) => Object.assign(r.cells[0].voice, { cpu: 2048, memoryMiB: 8192 }))).toEqual([]);
+  });
+
+  test('refuses a tenant id that would name another tenant\'s replication role', () => {
+    expect(broken((r) => (r.tenants[0].id = 'x-replication'))).toEqual([
+      'tenants[0].id: must not end with "-replication": that suffix names a tenant\'s replication role',
+    ]);
+  });
+
+  test('refuses an EU SIEM without a DPA even in a cell that carries no PHI (GDPR covers all personal data)', () => {
+    expect(
+      broken((r) => {
+        r.cells[1].carriesPhi = false;
+        r.cells[1].siem = siem({ baaSigned: false, dpaSigned: false, processingRegions: ['us-east-1'] });
+      }),
+    ).toEqual([
+      'cells[1].siem.dpaSigned: SIEM "example-siem" would receive EU personal data without a DPA; sign a DPA with it or remove the endpoint',
+      'cells[1].siem.processingRegions[0]: SIEM "example-siem" processes data in "us-east-1", outside EU; use a SIEM region in eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2',
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';
