@@ -1,8 +1,10 @@
-import { Aws, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -105,6 +107,11 @@ class AlertMessage extends events.RuleTargetInput {
   }
 }
 
+export interface DetectionStackProps extends CellStackProps {
+  /** The cell's multi-region CloudTrail log group (Audit stack). */
+  readonly trailLogGroup: logs.ILogGroup;
+}
+
 /**
  * Threat detection and breach alerting of a cell: GuardDuty, Security Hub, AWS Config rules, and
  * EventBridge rules that notify the breach-notification contacts.
@@ -124,8 +131,10 @@ export class DetectionStack extends CellStack {
   public readonly alertTopic: sns.Topic;
   /** The EventBridge rules that publish to the alert topic, by construct id. */
   public readonly alertRules: Record<string, events.Rule> = {};
+  /** Alarms on the multi-region trail log group: the same breach events, from every region. */
+  public readonly trailAlarms: cloudwatch.Alarm[] = [];
 
-  constructor(scope: Construct, id: string, props: CellStackProps) {
+  constructor(scope: Construct, id: string, props: DetectionStackProps) {
     super(scope, id, { description: `Threat detection and breach alerting of cell ${props.cell.id}`, ...props });
 
     this.detector = this.createDetector();
@@ -153,6 +162,7 @@ export class DetectionStack extends CellStack {
     }
     this.createAlertRules();
     this.createServiceAlertRules();
+    this.createTrailAlarms(props.trailLogGroup);
 
     // Only this stack's rules may publish, not any rule or service in any account.
     this.alertTopic.addToResourcePolicy(
@@ -319,6 +329,15 @@ export class DetectionStack extends CellStack {
     );
     key.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishAlerts',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, ...thisTopic } },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
         sid: 'UseViaSnsForTheAlertTopic',
         principals: [new iam.AnyPrincipal()],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
@@ -467,6 +486,75 @@ export class DetectionStack extends CellStack {
       fields: { ...API_CALL_FIELDS, bucket: '$.detail.requestParameters.bucketName' },
       link: this.cloudTrailEventLink(),
     });
+  }
+
+  /**
+   * The same breach events, seen in every region: EventBridge rules only see API calls made in
+   * their own region, but the multi-region trail delivers every region's events (global IAM and
+   * sign-in events, the DR region, STS regional endpoints) into the cell's trail log group, inside
+   * the jurisdiction. A metric filter counts each kind; an alarm tells the breach contacts. The
+   * alarm message names the alarm and the count only.
+   */
+  private createTrailAlarms(trailLogGroup: logs.ILogGroup): void {
+    const namespace = `VoicePlatform/${this.cell.id}/Security`;
+    const phiBuckets = `${phiBucketPrefix(this)}*`;
+    const any = (field: string, values: string[]) => `(${values.map((v) => `${field} = "${v}"`).join(' || ')})`;
+    const patterns: Record<string, { summary: string; pattern: string }> = {
+      RootUserActivity: {
+        summary: 'Root user activity in any region',
+        pattern: '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }',
+      },
+      BreakGlassUsed: {
+        summary: 'Break-glass role assumed through any STS endpoint',
+        pattern: `{ ${any('$.eventName', ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'])} && $.requestParameters.roleArn = "${roleArn(this, breakGlassRoleName(this))}" }`,
+      },
+      KeyDisabledOrDeleted: {
+        summary: 'A KMS key disabled, scheduled for deletion or its policy changed, in any region',
+        pattern: `{ $.eventSource = "kms.amazonaws.com" && ${any('$.eventName', ['DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy'])} }`,
+      },
+      AuditTrailChanged: {
+        summary: 'CloudTrail stopped, deleted or changed, in any region',
+        pattern: `{ $.eventSource = "cloudtrail.amazonaws.com" && ${any('$.eventName', ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'])} }`,
+      },
+      PhiBucketChanged: {
+        summary: 'Policy, encryption, access or replication of a PHI bucket changed, in any region (DR replicas included)',
+        pattern: `{ $.eventSource = "s3.amazonaws.com" && ${any('$.eventName', ['PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketEncryption', 'DeleteBucketEncryption', 'PutBucketAcl', 'PutPublicAccessBlock', 'DeletePublicAccessBlock', 'PutBucketReplication', 'DeleteBucketReplication'])} && $.requestParameters.bucketName = "${phiBuckets}" }`,
+      },
+    };
+    for (const [name, { summary, pattern }] of Object.entries(patterns)) {
+      const filter = new logs.MetricFilter(this, `${name}Filter`, {
+        logGroup: trailLogGroup,
+        filterName: `${cellPrefix(this)}-${name}`,
+        filterPattern: logs.FilterPattern.literal(pattern),
+        metricNamespace: namespace,
+        metricName: name,
+        metricValue: '1',
+        defaultValue: 0,
+      });
+      const alarm = new cloudwatch.Alarm(this, `${name}Alarm`, {
+        alarmName: `${cellPrefix(this)}-${name}`,
+        alarmDescription: `${summary}. Open the CloudTrail log group of cell ${this.cell.id} and look up the events of the last 5 minutes.`,
+        metric: filter.metric({ statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.alertTopic.topicArn }) });
+      this.trailAlarms.push(alarm);
+    }
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TrailAlarmsOfThisCellPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:${cellPrefix(this)}-*` },
+        },
+      }),
+    );
   }
 
   /** Alerts that other stacks' resources call for: critical image vulnerabilities, break-glass use. */

@@ -190,7 +190,9 @@ describe('DetectionStack', () => {
         'kms:EncryptionContext:aws:sns:topicArn': topicArn,
       });
       // Nothing else may use the key: every other statement is key administration without use.
-      const others = key.Properties.KeyPolicy.Statement.filter((s: any) => !['EventBridgePublishesAlerts', 'UseViaSnsForTheAlertTopic'].includes(s.Sid));
+      const others = key.Properties.KeyPolicy.Statement.filter(
+        (s: any) => !['EventBridgePublishesAlerts', 'UseViaSnsForTheAlertTopic', 'CloudWatchAlarmsPublishAlerts'].includes(s.Sid),
+      );
       expect(others.map((s: any) => s.Sid)).toEqual(['KeyAdministrationWithoutUse']);
       expect(others[0].Action.filter((a: string) => /Decrypt|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
     });
@@ -202,7 +204,8 @@ describe('DetectionStack', () => {
       expect(statements).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       );
-      const allows = statements.filter((s: any) => s.Effect === 'Allow');
+      // EventBridge rules, and (tested below) the trail alarms of this cell.
+      const allows = statements.filter((s: any) => s.Effect === 'Allow' && s.Sid !== 'TrailAlarmsOfThisCellPublish');
       expect(allows).toHaveLength(1);
       expect(allows[0].Principal).toEqual({ Service: 'events.amazonaws.com' });
       const ruleIds = resourcesOfType(template, 'AWS::Events::Rule').map(([id]) => id).sort();
@@ -442,5 +445,42 @@ describe('DetectionStack follows the cell configuration', () => {
 
   test('still has no open finding', () => {
     expect(result.openFindings()).toEqual([]);
+  });
+});
+
+describe('alerts from every region, through the multi-region trail log group', () => {
+  const result = synthesize();
+  const json = result.templateJson('eu-central/Detection');
+  const filters = Object.fromEntries(
+    resourcesOfType(json, 'AWS::Logs::MetricFilter').map(([, f]) => [f.Properties.MetricTransformations[0].MetricName, f.Properties]),
+  );
+
+  test('metric filters on the cell trail log group count root use, break-glass use, key, trail and PHI bucket changes', () => {
+    expect(Object.keys(filters).sort()).toEqual(['AuditTrailChanged', 'BreakGlassUsed', 'KeyDisabledOrDeleted', 'PhiBucketChanged', 'RootUserActivity']);
+    for (const f of Object.values(filters)) {
+      expect(JSON.stringify(f.LogGroupName)).toContain('eu-central-Audit');
+    }
+    expect(filters.BreakGlassUsed.FilterPattern).toContain('$.requestParameters.roleArn = "arn:aws:iam::222222222222:role/vp-eu-central-break-glass"');
+    expect(filters.PhiBucketChanged.FilterPattern).toContain('$.requestParameters.bucketName = "vp-eu-central-phi-*"');
+    expect(filters.RootUserActivity.FilterPattern).toContain('$.userIdentity.type = "Root"');
+  });
+
+  test('an alarm per filter tells the breach contacts on the first occurrence', () => {
+    const alarms = resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toHaveLength(5);
+    for (const alarm of alarms) {
+      expect(alarm).toEqual(
+        expect.objectContaining({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', Statistic: 'Sum' }),
+      );
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlertTopic/) }]);
+    }
+  });
+
+  test('CloudWatch may publish to the alert topic and use its key, only for alarms of this cell and account', () => {
+    const [[, policy]] = resourcesOfType(json, 'AWS::SNS::TopicPolicy');
+    const statement = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'TrailAlarmsOfThisCellPublish');
+    expect(statement.Condition.ArnLike['aws:SourceArn']).toBe('arn:aws:cloudwatch:eu-central-1:222222222222:alarm:vp-eu-central-*');
+    const [[, key]] = resourcesOfType(json, 'AWS::KMS::Key');
+    expect(key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishAlerts').Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
   });
 });
