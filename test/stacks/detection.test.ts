@@ -451,13 +451,13 @@ describe('DetectionStack follows the cell configuration', () => {
 describe('alerts from every region, through the multi-region trail log group', () => {
   const result = synthesize();
   const json = result.templateJson('eu-central/Detection');
-  const filters = Object.fromEntries(
+  const filters: Record<string, any> = Object.fromEntries(
     resourcesOfType(json, 'AWS::Logs::MetricFilter').map(([, f]) => [f.Properties.MetricTransformations[0].MetricName, f.Properties]),
   );
 
   test('metric filters on the cell trail log group count root use, break-glass use, key, trail and PHI bucket changes', () => {
     expect(Object.keys(filters).sort()).toEqual(['AuditTrailChanged', 'BreakGlassUsed', 'KeyDisabledOrDeleted', 'PhiBucketChanged', 'RootUserActivity']);
-    for (const f of Object.values(filters)) {
+    for (const f of Object.values(filters) as any[]) {
       expect(JSON.stringify(f.LogGroupName)).toContain('eu-central-Audit');
     }
     expect(filters.BreakGlassUsed.FilterPattern).toContain('$.requestParameters.roleArn = "arn:aws:iam::222222222222:role/vp-eu-central-break-glass"');
