@@ -36,7 +36,7 @@ export class AuditArchiveBucket extends SecureBucket {
           transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(props.coldAfterDays) }],
           // Object Lock refuses any deletion before the retention ends; expiry only cleans up after it.
           expiration: Duration.days(props.retentionDays + 1),
-          noncurrentVersionExpiration: Duration.days(props.retentionDays + 1),
+          noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],

@@ -27,9 +27,10 @@ export class RegistryStack extends CellStack {
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: imagesKey,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Only untagged leftovers expire: every deployable image carries an (immutable) tag, so the
+      // digest a cell runs, and every earlier one it may roll back to, is never removed by lifecycle.
       lifecycleRules: [
-        { description: 'Drop untagged layers after two weeks', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14), rulePriority: 1 },
-        { description: 'Keep the last 50 images for rollback', tagStatus: ecr.TagStatus.ANY, maxImageCount: 50, rulePriority: 2 },
+        { description: 'Drop untagged images after two weeks', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14), rulePriority: 1 },
       ],
     });
     // Enhanced scanning hands every image of this account and region to Amazon Inspector, which

@@ -74,7 +74,7 @@ describe('AuditStack and DisasterRecoveryStack', () => {
         Status: 'Enabled',
         Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }],
         ExpirationInDays: 2193,
-        NoncurrentVersionExpiration: { NoncurrentDays: 2193 },
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
       }),
     ]);
   });

@@ -20,7 +20,8 @@ describe('VoiceStack', () => {
         EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: expect.anything() },
       }),
     );
-    expect(JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules).toHaveLength(2);
+    const rules = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
+    expect(rules.map((r: any) => r.selection.tagStatus)).toEqual(['untagged']);
     expect(repo.DeletionPolicy).toBe('Retain');
   });
 
