@@ -24,6 +24,7 @@ export type PreflightRefusal =
   | 'config'
   | 'unknown-cell'
   | 'placeholder-image'
+  | 'pipeline-owns-deploys'
   | 'no-credentials'
   | 'credentials-rejected'
   | 'sts-failed'
@@ -115,6 +116,15 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRes
   const placeholderImage = cell.voice.imageDigest === PLACEHOLDER_IMAGE_DIGEST;
   if (placeholderImage && !options.allowPlaceholderImage) {
     throw new PreflightError('placeholder-image', placeholderMessage(config, cell, field, source));
+  }
+  // With the pipeline on, a hand deploy would bypass its approvals; only a cell's first deploy is done by hand.
+  if (config.pipeline?.enabled && !placeholderImage) {
+    throw new PreflightError(
+      'pipeline-owns-deploys',
+      `Refusing to deploy: ${source} enables the deployment pipeline (pipeline.enabled), so cell "${cell.id}" is deployed ` +
+        'by the pipeline, with its approvals, when a change reaches the branch. Only the first deploy of a new cell, ' +
+        'before it has an image, is done by hand. Nothing was deployed.',
+    );
   }
 
   const caller = await callerIdentity(cell, field, source, options);

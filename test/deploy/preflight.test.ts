@@ -269,6 +269,16 @@ describe('deploy refused', () => {
     expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
   });
 
+  test('with the pipeline enabled, a hand deploy of a cell that has an image is refused: the pipeline owns it', async () => {
+    const config = writeConfig((raw) => {
+      raw.pipeline.enabled = true;
+    });
+    const e = await refusal({ configPath: config });
+    expect(e.reason).toBe('pipeline-owns-deploys');
+    expect(e.message).toContain('deployed by the pipeline, with its approvals');
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+
   test('the shipped example config is refused for its placeholder digest', async () => {
     const e = await refusal({ configPath: DEFAULT_CONFIG_PATH });
     expect(e.reason).toBe('placeholder-image');

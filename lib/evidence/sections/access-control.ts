@@ -41,7 +41,7 @@ export function accessControl(ev: CellEvidence): string {
   return blocks(
     '### (a) Access control — 45 CFR 164.312(a)(1)',
     '#### Who may use each encryption key (KMS key policies)',
-    'A KMS key can only be used by the principals its key policy allows; data encrypted with it cannot be read by anyone else.',
+    'A KMS key can only be used by the principals its key policy allows. Key administrators can change a key policy; every such change raises a breach alert.',
     table(['Key', 'Effect (Sid)', 'Principal', 'Actions', 'Only when'], keyRows),
     '#### What the resource policies deny (S3 buckets, SNS topics, SQS queues)',
     'An explicit deny in a resource policy overrides every permission granted elsewhere. (Denials of unencrypted transport are listed under (e).)',
