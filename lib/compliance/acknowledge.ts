@@ -46,3 +46,14 @@ export function acknowledgeTemplateWarning(construct: IConstruct, rule: `W${numb
   }
   Validations.of(construct).acknowledge({ id: `CloudFormation-Validate::${rule}`, reason });
 }
+
+/**
+ * A credential issued by a third party (telephony, model or SIEM provider) cannot be rotated by a
+ * Secrets Manager rotation function: only the provider can issue a new one. Acknowledges the three
+ * packs' rotation rules on that one secret, with the reason for it.
+ */
+export function acknowledgeProviderCredential(secret: IConstruct, reason: string): void {
+  acknowledge(secret, 'AwsSolutions-SMG4', reason);
+  acknowledge(secret, 'HIPAA.Security-SecretsManagerRotationEnabled', reason);
+  acknowledge(secret, 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason);
+}

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { rules as nagRules } from 'cdk-nag';
 import { Construct, IDependable } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, acknowledgeProviderCredential } from '../compliance/acknowledge';
 import { SiemEndpointConfig } from '../config';
 import { EncryptedLogGroup, LogRetention } from './encrypted-log-group';
 import { ScopedRole } from './scoped-role';
@@ -406,9 +406,7 @@ export class SiemDelivery extends Construct {
       `The access key of the SIEM ${siem.name} is issued by the SIEM provider and can only be replaced in the provider's ` +
       'console; a rotation function cannot create a new key there. Operators rotate it with the provider on the ' +
       'schedule of the security policy and store the new value here; only the SIEM delivery role may read it.';
-    acknowledge(secret, 'AwsSolutions-SMG4', rotation);
-    acknowledge(secret, 'HIPAA.Security-SecretsManagerRotationEnabled', rotation);
-    acknowledge(secret, 'NIST.800.53.R5-SecretsManagerRotationEnabled', rotation);
+    acknowledgeProviderCredential(secret, rotation);
     return secret;
   }
 

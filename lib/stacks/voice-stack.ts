@@ -10,7 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, acknowledgeProviderCredential } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
@@ -82,9 +82,7 @@ export class VoiceStack extends CellStack {
       const reason =
         'A credential issued by a third-party provider (telephony, model API): only the provider can issue a new one, so no ' +
         'AWS rotation function can rotate it. It is rotated in the provider\'s console and stored here (README: rotate secrets).';
-      acknowledge(s, 'AwsSolutions-SMG4', reason);
-      acknowledge(s, 'HIPAA.Security-SecretsManagerRotationEnabled', reason);
-      acknowledge(s, 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason);
+      acknowledgeProviderCredential(s, reason);
       return s;
     };
     const telephonyToken = secret('TelephonyAuthToken', 'telephony-auth-token', 'Auth token that verifies webhooks from the telephony provider');

@@ -1,11 +1,10 @@
-import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagMessageLevel, NagPack, NagRuleCompliance } from 'cdk-nag';
+import { NagRuleCompliance } from 'cdk-nag';
 import { CellStage } from '../../lib/cell-stage';
 import { LogDeliveryInJurisdiction } from '../../lib/compliance/rules/log-delivery-in-jurisdiction';
-import { VOICE_PLATFORM_PACK } from '../../lib/compliance/voice-platform-checks';
 import { PlatformConfig, validateConfig } from '../../lib/config';
 import { EncryptedLogGroup } from '../../lib/constructs/encrypted-log-group';
 import { SiemDelivery } from '../../lib/constructs/siem-delivery';
@@ -13,34 +12,10 @@ import { exampleConfig, synthesize } from '../helpers';
 
 const RULE = 'VoicePlatform-LogDeliveryInJurisdiction';
 
-/**
- * Runs the rule under the VoicePlatform pack name until it is registered in VoicePlatformChecks;
- * afterwards each finding is reported twice, and `findings` below de-duplicates.
- */
-class LogDeliveryPack extends NagPack {
-  public readonly name = VOICE_PLATFORM_PACK;
-
-  constructor() {
-    super();
-    this.packName = VOICE_PLATFORM_PACK;
-  }
-
-  protected checkResource(node: CfnResource): void {
-    this.applyRule({
-      info: 'A subscription filter or delivery stream sends logs outside the cell or its jurisdiction.',
-      explanation: 'Logs carry PHI: they go only to resources of the cell, in its jurisdiction, and to its configured SIEM.',
-      level: NagMessageLevel.ERROR,
-      rule: LogDeliveryInJurisdiction,
-      node,
-    });
-  }
-}
-
 /** Open findings of this rule after adding resources to the app. */
 function findings(config: PlatformConfig, add: (app: App, cells: CellStage[]) => void): string[] {
   const result = synthesize(config, (app, cells) => {
     add(app, cells);
-    Validations.of(app).addPlugins(new LogDeliveryPack());
   });
   return [...new Set(result.openFindings().filter((f) => f.startsWith(RULE)))].sort();
 }
