@@ -217,6 +217,16 @@ export const HumanAccessSchema = z
     message: 'must name who may assume the human roles: trustedAccounts, or a samlProviderArn',
   });
 
+/** Who runs the account-wide detection services of the cell's account. */
+export const DetectionSchema = z.strictObject({
+  /**
+   * `cell`: the Detection stack creates the GuardDuty detector, Security Hub with its standards and
+   * the AWS Config recorder. `organization`: the organization already runs them for this account
+   * (delegated administrator, Control Tower); the stack keeps its Config rules and every alert.
+   */
+  accountServices: z.enum(['cell', 'organization'], { error: 'must be "cell" or "organization"' }).default('cell'),
+});
+
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
@@ -257,6 +267,7 @@ export const CellSchema = z
     database: DatabaseSchema.prefault({}),
     voice: VoiceSchema,
     humanAccess: HumanAccessSchema,
+    detection: DetectionSchema.prefault({}),
   })
   .superRefine(cellPlacement, {
     // Region and zone checks run even when another field of the cell is wrong.

@@ -120,10 +120,11 @@ export interface DetectionStackProps extends CellStackProps {
  * stack owns them because a cell is one account in one primary region.
  */
 export class DetectionStack extends CellStack {
-  public readonly detector: guardduty.CfnDetector;
-  public readonly securityHub: securityhub.CfnHub;
-  public readonly recorder: config.CfnConfigurationRecorder;
-  public readonly deliveryChannel: config.CfnDeliveryChannel;
+  /** Absent when the organization runs GuardDuty, Security Hub and AWS Config for the account. */
+  public readonly detector?: guardduty.CfnDetector;
+  public readonly securityHub?: securityhub.CfnHub;
+  public readonly recorder?: config.CfnConfigurationRecorder;
+  public readonly deliveryChannel?: config.CfnDeliveryChannel;
   public readonly configRules: config.ManagedRule[] = [];
   /** Encrypts the alert topic; usable only by EventBridge and SNS for that topic. */
   public readonly alertsKey: PlatformKey;
@@ -137,11 +138,15 @@ export class DetectionStack extends CellStack {
   constructor(scope: Construct, id: string, props: DetectionStackProps) {
     super(scope, id, { description: `Threat detection and breach alerting of cell ${props.cell.id}`, ...props });
 
-    this.detector = this.createDetector();
-    this.securityHub = this.createSecurityHub();
-    const { recorder, deliveryChannel } = this.createConfigRecorder();
-    this.recorder = recorder;
-    this.deliveryChannel = deliveryChannel;
+    // In an AWS Organization that enables these services for every account (delegated
+    // administrator, Control Tower), the account already has them and a second copy cannot exist.
+    if (this.cell.detection.accountServices === 'cell') {
+      this.detector = this.createDetector();
+      this.securityHub = this.createSecurityHub();
+      const { recorder, deliveryChannel } = this.createConfigRecorder();
+      this.recorder = recorder;
+      this.deliveryChannel = deliveryChannel;
+    }
     this.createConfigRules();
 
     const topicName = `${cellPrefix(this)}-security-alerts`;
@@ -302,7 +307,7 @@ export class DetectionStack extends CellStack {
         inputParameters: spec.inputParameters,
       });
       // A rule evaluates only what the recorder records and the channel delivers.
-      rule.node.addDependency(this.recorder, this.deliveryChannel);
+      if (this.recorder && this.deliveryChannel) rule.node.addDependency(this.recorder, this.deliveryChannel);
       this.configRules.push(rule);
     }
   }

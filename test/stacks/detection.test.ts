@@ -1,3 +1,4 @@
+import { validateConfig } from '../../lib/config';
 import { auditArchiveBucketName, configHistoryBucketName, phiBucketPrefix } from '../../lib/naming';
 import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
 
@@ -482,5 +483,35 @@ describe('alerts from every region, through the multi-region trail log group', (
     expect(statement.Condition.ArnLike['aws:SourceArn']).toBe('arn:aws:cloudwatch:eu-central-1:222222222222:alarm:vp-eu-central-*');
     const [[, key]] = resourcesOfType(json, 'AWS::KMS::Key');
     expect(key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'CloudWatchAlarmsPublishAlerts').Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+  });
+});
+
+describe('in an AWS Organization that runs the account-wide detection services', () => {
+  const config = exampleConfig();
+  const organization = validateConfig({
+    ...config,
+    cells: config.cells.map((c) => ({ ...c, detection: { accountServices: 'organization' } })),
+  });
+  const result = synthesize(organization);
+  const json = result.templateJson('us-east/Detection');
+
+  test('creates no detector, hub, standards, recorder, delivery channel or service-linked role of its own', () => {
+    for (const type of [
+      'AWS::GuardDuty::Detector',
+      'AWS::SecurityHub::Hub',
+      'AWS::SecurityHub::Standard',
+      'AWS::Config::ConfigurationRecorder',
+      'AWS::Config::DeliveryChannel',
+      'AWS::IAM::ServiceLinkedRole',
+    ]) {
+      expect([type, resourcesOfType(json, type).length]).toEqual([type, 0]);
+    }
+  });
+
+  test('keeps the Config rules, every alert rule and every alarm, with zero open findings', () => {
+    expect(resourcesOfType(json, 'AWS::Config::ConfigRule').length).toBeGreaterThan(20);
+    expect(resourcesOfType(json, 'AWS::Events::Rule')).toHaveLength(8);
+    expect(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
+    expect(result.openFindings()).toEqual([]);
   });
 });
