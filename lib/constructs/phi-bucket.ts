@@ -71,18 +71,10 @@ export class PhiBucket extends SecureBucket {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.allowedRoleArns } },
       }),
     );
-    // A request without encryption headers gets the default (SSE-KMS, the tenant key); one that asks
-    // for another key, another algorithm or a customer-provided key is refused.
-    this.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'OnlyTheTenantKey',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [this.arnForObjects('*')],
-        conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } },
-      }),
-    );
+    // A request without encryption headers (every UploadPart, and any PutObject that relies on the
+    // bucket default) gets SSE-KMS with the tenant key. A request that names an encryption is refused
+    // unless it names exactly that: negated operators are true for an absent key, hence the Null test.
+    const headerPresent = { Null: { 's3:x-amz-server-side-encryption': 'false' } };
     this.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlySseKms',
@@ -90,7 +82,17 @@ export class PhiBucket extends SecureBucket {
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
         resources: [this.arnForObjects('*')],
-        conditions: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+        conditions: { ...headerPresent, StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+      }),
+    );
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheTenantKey',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.arnForObjects('*')],
+        conditions: { ...headerPresent, StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn } },
       }),
     );
     this.addToResourcePolicy(

@@ -329,7 +329,9 @@ export class DetectionStack extends CellStack {
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, ...thisTopic } },
+        // SNS does not pass aws:SourceAccount or aws:SourceArn to KMS for EventBridge deliveries; the
+        // topic-ARN encryption context and the topic policy (these rules only) do the scoping.
+        conditions: { StringEquals: thisTopic },
       }),
     );
     key.addToResourcePolicy(
@@ -338,7 +340,8 @@ export class DetectionStack extends CellStack {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, ...thisTopic } },
+        // As for EventBridge: scoped by the topic-ARN encryption context and the topic policy (alarms of this cell).
+        conditions: { StringEquals: thisTopic },
       }),
     );
     key.addToResourcePolicy(

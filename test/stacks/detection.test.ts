@@ -174,14 +174,14 @@ describe('DetectionStack', () => {
       expect(alias[1].Properties.AliasName).toBe('alias/vp-us-east/alerts');
     });
 
-    test('the key lets EventBridge of this account, and SNS in this account, use it for this topic only', () => {
+    test('the key lets EventBridge and SNS in this account use it for this topic only (SNS passes no source account to KMS for EventBridge)', () => {
       expect(keyStatement('EventBridgePublishesAlerts')).toEqual({
         Sid: 'EventBridgePublishesAlerts',
         Effect: 'Allow',
         Principal: { Service: 'events.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
       });
       const viaSns = keyStatement('UseViaSnsForTheAlertTopic');
       expect(viaSns.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);

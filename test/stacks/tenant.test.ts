@@ -70,15 +70,24 @@ describe('TenantStack and TenantReplicaStack', () => {
       expect(only.Effect).toBe('Deny');
       expect(only.Principal).toEqual({ AWS: '*' });
       expect(only.Condition.ArnNotEquals['aws:PrincipalArn']).toHaveLength(3);
-      // No IfExists: a request without encryption headers falls back to the bucket default (the tenant key).
+      // Negated operators are true when a key is absent, so each deny first requires the header to be
+      // present: requests without encryption headers (UploadPart, default encryption) are not denied.
+      const headerPresent = { Null: { 's3:x-amz-server-side-encryption': 'false' } };
       const onlyKey = statements.find((s: any) => s.Sid === 'OnlyTheTenantKey');
       expect(onlyKey.Effect).toBe('Deny');
-      expect(Object.keys(onlyKey.Condition)).toEqual(['StringNotEquals']);
+      expect(onlyKey.Condition.Null).toEqual(headerPresent.Null);
       expect(JSON.stringify(onlyKey.Condition.StringNotEquals['s3:x-amz-server-side-encryption-aws-kms-key-id'])).toContain('TenantKey');
-      expect(statements.find((s: any) => s.Sid === 'OnlySseKms').Condition).toEqual({ StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } });
+      expect(statements.find((s: any) => s.Sid === 'OnlySseKms').Condition).toEqual({
+        ...headerPresent,
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      });
       expect(statements.find((s: any) => s.Sid === 'NoCustomerProvidedKeys').Condition).toEqual({
         Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
       });
+      // No deny on PutObject may apply to a request that carries no encryption header at all.
+      for (const deny of statements.filter((s: any) => s.Effect === 'Deny' && [s.Action].flat().includes('s3:PutObject'))) {
+        expect(deny.Condition.Null).toBeDefined();
+      }
     }
   });
 
