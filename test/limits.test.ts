@@ -1,11 +1,22 @@
 import { App } from 'aws-cdk-lib';
-import { MAX_TENANTS_PER_CELL, validateConfig } from '../lib/config';
+import { statSync } from 'node:fs';
+import { MAX_TENANTS_PER_CELL, MAX_TENANTS_WITH_PIPELINE, validateConfig } from '../lib/config';
 import { buildPlatform } from '../lib/platform';
 import { cdkJsonContext, exampleConfig } from './helpers';
 
 /** CloudFormation's per-stack limits, and the share of each a template may use here. */
 const LIMITS = { resources: 500, templateBytes: 1_000_000, outputs: 200, parameters: 200, mappings: 200 };
 const HEADROOM = 0.6;
+
+/** An App that writes templates as the CLI does: path metadata and version reporting on. */
+function limitsApp(): App {
+  const outdir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'vp-limits-'));
+  return new App({
+    outdir,
+    context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true },
+    builtinCloudFormationValidation: false,
+  });
+}
 
 /** The largest configuration this app supports: every cell at its maximum number of tenants. */
 function largestConfig() {
@@ -25,7 +36,7 @@ function largestConfig() {
 
 describe('CloudFormation limits at the largest supported configuration', () => {
   // Template size and counts do not depend on the packs, so this test synthesizes without them.
-  const app = new App({ outdir: require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'vp-limits-')), context: cdkJsonContext(), builtinCloudFormationValidation: false });
+  const app = limitsApp();
   const cells = buildPlatform(app, largestConfig());
   app.synth();
   const stacks = cells.flatMap((cell) => cell.synth().stacks);
@@ -40,7 +51,8 @@ describe('CloudFormation limits at the largest supported configuration', () => {
       const t = stack.template as Record<string, object | undefined>;
       const figures = {
         resources: Object.keys(t.Resources ?? {}).length,
-        templateBytes: Buffer.byteLength(JSON.stringify(t)),
+        // The file CloudFormation receives, as `cdk synth` writes it (indented, with path metadata).
+        templateBytes: statSync(stack.templateFullPath).size,
         outputs: Object.keys(t.Outputs ?? {}).length,
         parameters: Object.keys(t.Parameters ?? {}).length,
         mappings: Object.keys(t.Mappings ?? {}).length,
@@ -53,7 +65,7 @@ describe('CloudFormation limits at the largest supported configuration', () => {
   });
 
   test('the shared stacks of a cell do not grow with its tenants', () => {
-    const small = new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false });
+    const small = limitsApp();
     const smallCells = buildPlatform(small, exampleConfig());
     small.synth();
     for (const name of ['Keys', 'Network', 'Audit', 'Detection', 'Data', 'Voice', 'Access', 'Registry', 'DisasterRecovery']) {
@@ -61,6 +73,28 @@ describe('CloudFormation limits at the largest supported configuration', () => {
         Object.keys((cs[0].synth().stacks.find((s) => s.hierarchicalId === `us-east/${name}`)!.template as any).Resources).length;
       expect([name, count(cells)]).toEqual([name, count(smallCells)]);
     }
+  });
+
+  test(`with the pipeline on, its template stays under 60 percent of 1 MB at ${MAX_TENANTS_WITH_PIPELINE} tenants`, () => {
+    const base = exampleConfig();
+    const withPipeline = validateConfig({
+      ...base,
+      pipeline: { ...base.pipeline, enabled: true },
+      cells: base.cells.map((c, i) => ({ ...c, voice: { ...c.voice, imageDigest: `sha256:${String(i + 1).repeat(64)}` } })),
+      tenants: Array.from({ length: MAX_TENANTS_WITH_PIPELINE }, (_, i) => {
+        const cell = base.cells[i % base.cells.length];
+        return { id: `clinic-${String(i + 1).padStart(4, '0')}`, cell: cell.id, jurisdiction: cell.jurisdiction };
+      }),
+    });
+    const pipelineApp = limitsApp();
+    buildPlatform(pipelineApp, withPipeline);
+    const assembly = pipelineApp.synth();
+    const pipeline = assembly.getStackArtifact((pipelineApp.node.findChild('Pipeline') as import('aws-cdk-lib').Stack).artifactId);
+    expect(statSync(pipeline.templateFullPath).size).toBeLessThan(LIMITS.templateBytes * HEADROOM);
+    expect(Object.keys((pipeline.template as any).Resources).length).toBeLessThan(LIMITS.resources * HEADROOM);
+    expect(() => validateConfig({ ...withPipeline, tenants: [...withPipeline.tenants, { id: 'one-more', cell: 'us-east', jurisdiction: 'US' }] })).toThrow(
+      /the pipeline supports at most 100 tenants in all/,
+    );
   });
 
   test('config refuses one tenant more than a cell supports, and says why', () => {

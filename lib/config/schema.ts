@@ -17,6 +17,12 @@ export const HIPAA_MIN_RETENTION_DAYS = 2192;
  */
 export const MAX_TENANTS_PER_CELL = 400;
 
+/**
+ * Clinics in all, when the deployment pipeline is on: its one template grows by about 4 KB per
+ * clinic (a deploy action per stack); at 100 it stays under 60 % of CloudFormation's 1 MB limit.
+ */
+export const MAX_TENANTS_WITH_PIPELINE = 100;
+
 /** The only retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -492,7 +498,7 @@ export const PlatformConfigSchema = z
 
 /** Checks that need more than one object: unique ids, tenants placed in existing, matching cells. */
 function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
-  const root = value as { cells?: unknown; tenants?: unknown; subProcessors?: unknown };
+  const root = value as { cells?: unknown; tenants?: unknown; subProcessors?: unknown; pipeline?: unknown };
   const cells = Array.isArray(root?.cells) ? (root.cells as Array<Record<string, unknown>>) : [];
   const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
 
@@ -516,6 +522,14 @@ function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
 
   checkSubProcessors(root, cells, ctx);
 
+  const pipeline = (root as { pipeline?: { enabled?: unknown } }).pipeline;
+  if (pipeline?.enabled === true && tenants.length > MAX_TENANTS_WITH_PIPELINE) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pipeline', 'enabled'],
+      message: `the pipeline supports at most ${MAX_TENANTS_WITH_PIPELINE} tenants in all (its template grows about 4 KB per tenant toward CloudFormation's 1 MB limit) and config has ${tenants.length}; deploy cells with npm run deploy instead`,
+    });
+  }
   const perCell = new Map<unknown, number>();
   tenants.forEach((tenant, i) => {
     const count = (perCell.get(tenant?.cell) ?? 0) + 1;
