@@ -367,6 +367,14 @@ function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
       });
     }
   }
+  const access = cell.humanAccess as Partial<Record<string, unknown>> | undefined;
+  if (typeof access?.samlProviderArn === 'string' && typeof cell.account === 'string' && access.samlProviderArn.split(':')[4] !== cell.account) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['humanAccess', 'samlProviderArn'],
+      message: `must be a SAML provider of the cell's own account ${cell.account}: roles can only trust an identity provider registered in their account`,
+    });
+  }
   const database = cell.database as Partial<Record<string, unknown>> | undefined;
   if (
     typeof database?.allocatedStorageGiB === 'number' &&

@@ -398,6 +398,12 @@ describe('config validation', () => {
     ]);
   });
 
+  test('refuses a SAML provider of another account', () => {
+    expect(broken((r) => (r.cells[0].humanAccess = { samlProviderArn: 'arn:aws:iam::999999999999:saml-provider/ExampleIdP' }))).toEqual([
+      "cells[0].humanAccess.samlProviderArn: must be a SAML provider of the cell's own account 111111111111: roles can only trust an identity provider registered in their account",
+    ]);
+  });
+
   test('reports every problem at once, not only the first', () => {
     const problems = broken((r) => {
       r.cells[0].account = '1';
