@@ -21,8 +21,19 @@ const evidence = args.includes('--evidence');
 
 const started = performance.now();
 const context = JSON.parse(readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
-// Findings are counted, not thrown, so that a measurement always completes.
-const app = new App({ outdir, context: { ...context, '@aws-cdk/core:failSynthOnValidationErrors': false } });
+// The context the CDK CLI adds to every synth, so that templates and timings match `cdk synth`.
+const cliContext = {
+  'aws:cdk:enable-path-metadata': true,
+  'aws:cdk:enable-asset-metadata': true,
+  'aws:cdk:version-reporting': true,
+  'aws:cdk:bundling-stacks': ['**'],
+};
+const app = new App({
+  outdir,
+  // Findings are counted, not thrown, so that a measurement always completes.
+  context: { ...context, ...cliContext, '@aws-cdk/core:failSynthOnValidationErrors': false },
+  builtinCloudFormationValidation: true,
+});
 const cells = buildPlatform(app, loadConfig(configFile));
 if (packs) registerCompliancePacks(app);
 const assembly = app.synth();

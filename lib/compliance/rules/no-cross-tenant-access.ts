@@ -43,19 +43,31 @@ function ALL_TENANT_PATTERNS(stage: CellStage): string[] {
 
 /** The tenants whose buckets or keys a policy text names: by name, by same-stack reference, by stack output. */
 function tenantsNamedIn(text: string, stack: Stack, stage: CellStage): Set<string> {
+  // Linear in the text: candidate ids are read from the names, then checked against the cell's tenants.
+  const known = tenantIdsOf(stage);
   const found = new Set<string>();
-  for (const { id } of stage.tenants) {
-    if (
-      text.includes(`${phiBucketPrefix(stage)}${id}-`) ||
-      text.includes(`alias/${keyAliasName(stage, `tenant-${id}`)}"`) ||
-      new RegExp(`"StackName":"${stage.cell.id}-Tenant(Replica)?-${id}"`).test(text)
-    ) {
-      found.add(id);
-    }
+  const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const patterns = [
+    new RegExp(`${escape(phiBucketPrefix(stage))}([a-z0-9-]+?)-(?:rec|txt)(?:-dr)?-\\d{12}`, 'g'),
+    new RegExp(`alias/${escape(keyAliasName(stage, 'tenant-'))}([a-z0-9-]+)"`, 'g'),
+    new RegExp(`"StackName":"${escape(stage.cell.id)}-Tenant(?:Replica)?-([a-z0-9-]+)"`, 'g'),
+  ];
+  for (const pattern of patterns) {
+    for (const [, id] of text.matchAll(pattern)) if (known.has(id)) found.add(id);
   }
   for (const [, logicalId] of text.matchAll(/\{"(?:Ref|Fn::GetAtt)":\[?"([A-Za-z0-9]+)"/g)) {
     const tenant = tagsOf(resourceByLogicalId(stack, logicalId))[TENANT_TAG];
     if (tenant) found.add(tenant);
   }
   return found;
+}
+
+const tenantIds = new WeakMap<CellStage, Set<string>>();
+function tenantIdsOf(stage: CellStage): Set<string> {
+  let ids = tenantIds.get(stage);
+  if (!ids) {
+    ids = new Set(stage.tenants.map((t) => t.id));
+    tenantIds.set(stage, ids);
+  }
+  return ids;
 }
