@@ -46,11 +46,18 @@ const CODEPIPELINE_SOURCE =
   'the source through the CodeStar connection (an app installation authorised on the repository host, not a stored token) ' +
   'and hands it to the build as an encrypted artifact, so there is nothing on the project to authenticate with OAuth.';
 
-/** The DefaultPolicy (inline) of an iam.Role that CDK Pipelines made under the pipeline construct. */
+/** The two roles CDK Pipelines creates itself and takes no role for, by their exact construct paths. */
+const PIPELINE_OWN_ROLES = ['UpdatePipeline/SelfMutation/Role', 'Assets/FileRole'];
+
+/** The DefaultPolicy (inline) of one of the roles CDK Pipelines made itself. */
 function isDefaultPolicyOfPipelineRole(policy: iam.CfnPolicy, pipeline: pipelines.CodePipeline): boolean {
   const l2 = policy.node.scope;
   const role = l2?.node.scope;
-  return l2?.node.id === 'DefaultPolicy' && role instanceof iam.Role && role.node.path.startsWith(`${pipeline.node.path}/`);
+  return (
+    l2?.node.id === 'DefaultPolicy' &&
+    role instanceof iam.Role &&
+    PIPELINE_OWN_ROLES.some((suffix) => role.node.path === `${pipeline.node.path}/${suffix}`)
+  );
 }
 
 interface Statement {
