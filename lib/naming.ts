@@ -47,6 +47,11 @@ export function trailName(naming: CellNaming): string {
   return `${cellPrefix(naming)}-trail`;
 }
 
+/** The ARN of the cell's trail, which the audit key and the archive policy name before the trail exists. */
+export function trailArn(naming: CellNaming): string {
+  return `arn:aws:cloudtrail:${naming.cell.primaryRegion}:${naming.cell.account}:trail/${trailName(naming)}`;
+}
+
 /** A KMS alias name of the cell, without the `alias/` prefix: the same in the primary and DR region. */
 export function keyAliasName(naming: CellNaming, keyClass: string): string {
   return `${cellPrefix(naming)}/${keyClass}`;

@@ -12,7 +12,7 @@ import { replicateToDisasterRecovery } from '../constructs/dr-replication';
 import { ScopedRole } from '../constructs/scoped-role';
 import { SecureBucket } from '../constructs/secure-bucket';
 import { SiemDelivery } from '../constructs/siem-delivery';
-import { accessLogBucketName, auditArchiveBucketName, configHistoryBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, configHistoryBucketName, keyAliasName, phiBucketPrefix, trailArn, trailName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface AuditStackProps extends CellStackProps {
@@ -58,9 +58,9 @@ export class AuditStack extends CellStack {
     this.replicateArchiveToDisasterRecovery(props.auditKey);
 
     const name = trailName(this);
-    const trailArn = `arn:${this.partition}:cloudtrail:${this.region}:${this.account}:trail/${name}`;
+    const thisTrail = trailArn(this);
     this.auditArchive.allowServiceWrite('cloudtrail.amazonaws.com', `cloudtrail/AWSLogs/${this.account}`, {
-      StringEquals: { 'aws:SourceArn': trailArn },
+      StringEquals: { 'aws:SourceArn': thisTrail },
     });
     this.configHistory = new SecureBucket(this, 'ConfigHistory', {
       dataClass: 'config-history',
@@ -94,7 +94,7 @@ export class AuditStack extends CellStack {
     const trailRole = new ScopedRole(this, 'TrailLogsRole', {
       description: 'Lets this cell\'s CloudTrail trail deliver events to its CloudWatch Logs group',
       assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+        conditions: { StringEquals: { 'aws:SourceArn': thisTrail } },
       }),
     });
     trailRole.addToPolicy(

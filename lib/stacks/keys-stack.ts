@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { PlatformKey } from '../constructs/platform-key';
-import { keyAliasName, trailName } from '../naming';
+import { keyAliasName, trailArn } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -39,13 +39,13 @@ export class KeysStack extends CellStack {
       viaServices: ['s3', 'firehose'],
     });
     // CloudTrail encrypts log files for this cell's trail only; AWS Config writes snapshots to the archive.
-    const trailArn = `arn:${this.partition}:cloudtrail:${this.region}:${this.account}:trail/${trailName(this)}`;
+    const thisTrail = trailArn(this);
     this.audit.allowServicePrincipal('CloudTrailEncryptsThisTrail', 'cloudtrail.amazonaws.com', ['kms:GenerateDataKey*'], {
-      StringEquals: { 'aws:SourceArn': trailArn },
+      StringEquals: { 'aws:SourceArn': thisTrail },
       StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${this.partition}:cloudtrail:*:${this.account}:trail/*` },
     });
     this.audit.allowServicePrincipal('CloudTrailDescribesKey', 'cloudtrail.amazonaws.com', ['kms:DescribeKey'], {
-      StringEquals: { 'aws:SourceArn': trailArn },
+      StringEquals: { 'aws:SourceArn': thisTrail },
     });
     this.audit.allowServicePrincipal('ConfigWritesSnapshots', 'config.amazonaws.com', ['kms:GenerateDataKey*', 'kms:Decrypt']);
 
