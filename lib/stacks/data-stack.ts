@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
 import { backupVaultName, databaseInstanceId } from '../naming';
@@ -22,8 +23,6 @@ export interface DataStackProps extends CellStackProps {
   readonly logsKey: PlatformKey;
 }
 
-/** Daily recovery points are kept 35 days, the longest automated-backup window RDS itself offers. */
-export const BACKUP_RETENTION_DAYS = 35;
 
 /**
  * The cell's PostgreSQL database and its backups.
@@ -162,16 +161,9 @@ export class DataStack extends CellStack {
 
   /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */
   private createBackups(backupKey: PlatformKey): backup.BackupVault {
-    const vault = new backup.BackupVault(this, 'BackupVault', {
+    const vault = new LockedBackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.region),
       encryptionKey: backupKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-      // Compliance-mode vault lock: after 3 days nobody, root included, can delete recovery points early or remove the lock.
-      lockConfiguration: {
-        minRetention: Duration.days(BACKUP_RETENTION_DAYS),
-        maxRetention: Duration.days(3653),
-        changeableFor: Duration.days(3),
-      },
     });
     const drVaultArn = `arn:${this.partition}:backup:${this.cell.drRegion}:${this.account}:backup-vault:${backupVaultName(this, this.cell.drRegion)}`;
     const plan = new backup.BackupPlan(this, 'BackupPlan', {

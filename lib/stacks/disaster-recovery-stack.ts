@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as backup from 'aws-cdk-lib/aws-backup';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
+import { LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
 import { accessLogBucketName, auditArchiveBucketName, backupVaultName, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
@@ -19,7 +18,7 @@ export class DisasterRecoveryStack extends CellStack {
   public readonly accessLogs: AccessLogBucket;
   public readonly auditArchive: AuditArchiveBucket;
   /** Receives a copy of every recovery point of the primary region's vault. */
-  public readonly backupVault: backup.BackupVault;
+  public readonly backupVault: LockedBackupVault;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
     super(scope, id, {
@@ -51,11 +50,9 @@ export class DisasterRecoveryStack extends CellStack {
       // RDS snapshots are copied across regions by RDS itself, re-encrypted with this key.
       viaServices: ['backup', 'rds'],
     });
-    this.backupVault = new backup.BackupVault(this, 'BackupVault', {
+    this.backupVault = new LockedBackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.cell.drRegion),
       encryptionKey: backupKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lockConfiguration: { minRetention: Duration.days(35), maxRetention: Duration.days(3653), changeableFor: Duration.days(3) },
     });
 
     const isReplica =
