@@ -2,7 +2,16 @@ import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** The packs whose findings we may acknowledge, by the prefix of their rule ids. */
-export type PackName = 'HIPAA.Security' | 'AwsSolutions' | 'NIST.800.53.R5' | 'VoicePlatform';
+const PACK_NAMES = ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'] as const;
+export type PackName = (typeof PACK_NAMES)[number];
+
+/** Records one acknowledgement under its namespaced id, refusing a reason that explains nothing. */
+function record(caller: string, construct: IConstruct, id: string, namespace: string, reason: string): void {
+  if (reason.trim().length < 40) {
+    throw new Error(`${caller}: the reason for ${id} on ${construct.node.path} must explain the decision to an auditor`);
+  }
+  Validations.of(construct).acknowledge({ id: `${namespace}::${id}`, reason });
+}
 
 /**
  * Acknowledges one rule on one construct, with a reason an auditor will read in
@@ -13,14 +22,9 @@ export type PackName = 'HIPAA.Security' | 'AwsSolutions' | 'NIST.800.53.R5' | 'V
  *   or `AwsSolutions-IAM5[Resource::*]`
  */
 export function acknowledge(construct: IConstruct, rule: `${PackName}-${string}`, reason: string): void {
-  const pack = (['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'] as const).find((p) =>
-    rule.startsWith(`${p}-`),
-  );
+  const pack = PACK_NAMES.find((p) => rule.startsWith(`${p}-`));
   if (!pack) throw new Error(`acknowledge: "${rule}" does not start with a known pack name`);
-  if (reason.trim().length < 40) {
-    throw new Error(`acknowledge: the reason for ${rule} on ${construct.node.path} must explain the decision to an auditor`);
-  }
-  Validations.of(construct).acknowledge({ id: `${pack}::${rule}`, reason });
+  record('acknowledge', construct, rule, pack, reason);
 }
 
 /**
@@ -30,10 +34,7 @@ export function acknowledge(construct: IConstruct, rule: `${PackName}-${string}`
  * @param id the warning id as CDK prints it, for example `@aws-cdk/aws-s3:accessLogsPolicyNotAdded`
  */
 export function acknowledgeWarning(construct: IConstruct, id: string, reason: string): void {
-  if (reason.trim().length < 40) {
-    throw new Error(`acknowledgeWarning: the reason for ${id} on ${construct.node.path} must explain the decision to an auditor`);
-  }
-  Validations.of(construct).acknowledge({ id: `Annotation::${id}`, reason });
+  record('acknowledgeWarning', construct, id, 'Annotation', reason);
 }
 
 /**
@@ -41,10 +42,7 @@ export function acknowledgeWarning(construct: IConstruct, id: string, reason: st
  * such as `W3010`) on one construct, with a reason that appears in the validation report.
  */
 export function acknowledgeTemplateWarning(construct: IConstruct, rule: `W${number}`, reason: string): void {
-  if (reason.trim().length < 40) {
-    throw new Error(`acknowledgeTemplateWarning: the reason for ${rule} on ${construct.node.path} must explain the decision to an auditor`);
-  }
-  Validations.of(construct).acknowledge({ id: `CloudFormation-Validate::${rule}`, reason });
+  record('acknowledgeTemplateWarning', construct, rule, 'CloudFormation-Validate', reason);
 }
 
 /**
