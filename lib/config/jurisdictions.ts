@@ -29,8 +29,3 @@ export function regionsOf(jurisdiction: JurisdictionId): readonly string[] {
 export function isRegionIn(jurisdiction: JurisdictionId, region: string): boolean {
   return (JURISDICTIONS[jurisdiction] as readonly string[]).includes(region);
 }
-
-/** Which jurisdiction a region belongs to, if any. */
-export function jurisdictionOfRegion(region: string): JurisdictionId | undefined {
-  return JURISDICTION_IDS.find((j) => isRegionIn(j, region));
-}
