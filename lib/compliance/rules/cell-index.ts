@@ -5,8 +5,8 @@ import { CellStage } from '../../cell-stage';
 
 /** What the rules need to know about a cell's resources, built once per cell and validation run. */
 export interface CellIndex {
-  /** Region of every named bucket of the cell, by bucket name. */
-  readonly bucketRegions: ReadonlyMap<string, string>;
+  /** Every named bucket of the cell, by bucket name. */
+  readonly buckets: ReadonlyMap<string, CfnBucket>;
 }
 
 const indexes = new WeakMap<CellStage, CellIndex>();
@@ -14,14 +14,14 @@ const indexes = new WeakMap<CellStage, CellIndex>();
 export function cellIndex(stage: CellStage): CellIndex {
   let index = indexes.get(stage);
   if (!index) {
-    const bucketRegions = new Map<string, string>();
+    const buckets = new Map<string, CfnBucket>();
     for (const c of stage.node.findAll()) {
       if (c instanceof CfnBucket) {
         const name = Stack.of(c).resolve(c.bucketName);
-        if (typeof name === 'string') bucketRegions.set(name, Stack.of(c).region);
+        if (typeof name === 'string') buckets.set(name, c);
       }
     }
-    index = { bucketRegions };
+    index = { buckets };
     indexes.set(stage, index);
   }
   return index;

@@ -4,6 +4,7 @@ import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { CellStage } from '../../cell-stage';
 import { isRegionIn } from '../../config/jurisdictions';
+import { cellIndex, resourceByLogicalId } from './cell-index';
 
 /** Firehose destinations this rule can prove to stay in the cell; any other type is a finding. */
 const S3_DESTINATIONS = ['extendeds3destinationconfiguration', 's3destinationconfiguration'];
@@ -97,9 +98,7 @@ function bucketFindings(node: CfnResource, stage: CellStage, bucketArn: unknown)
   if ('literal' in target) {
     const name = /^arn:[^:]+:s3:::([^/]+)$/.exec(target.literal)?.[1];
     if (!name) return [`s3-destination-not-a-bucket-arn:${target.literal}`];
-    const cellBucket = stage.node
-      .findAll()
-      .find((c): c is CfnBucket => c instanceof CfnBucket && Stack.of(c).resolve(c.bucketName) === name);
+    const cellBucket = cellIndex(stage).buckets.get(name);
     if (!cellBucket) return [`s3-bucket-not-in-cell:${name}`];
     const stack = Stack.of(cellBucket);
     return placementFindings(stage, stack.region, stack.account);
@@ -133,7 +132,7 @@ function targetOf(node: CfnResource, value: unknown): Target {
   if (literal !== undefined) return { literal };
   const logicalId = (resolved as { Ref?: unknown })?.Ref ?? (resolved as { 'Fn::GetAtt'?: unknown[] })?.['Fn::GetAtt']?.[0];
   if (typeof logicalId === 'string') {
-    const resource = stack.node.findAll().find((c) => CfnResource.isCfnResource(c) && stack.resolve(c.logicalId) === logicalId);
+    const resource = resourceByLogicalId(stack, logicalId);
     if (resource) return { resource };
   }
   return { unknown: true };

@@ -23,7 +23,8 @@ export function ReplicationInJurisdiction(node: CfnResource): NagRuleResult {
   for (const { destination } of replication.rules) {
     const bucketArn = destination?.bucket;
     const name = typeof bucketArn === 'string' ? bucketArn.replace(/^arn:[^:]+:s3:::/, '') : undefined;
-    const region = name ? cellIndex(stage).bucketRegions.get(name) : undefined;
+    const bucket = name ? cellIndex(stage).buckets.get(name) : undefined;
+    const region = bucket ? Stack.of(bucket).region : undefined;
     if (!name) findings.push('unresolvable-destination');
     else if (!region) findings.push(`destination-not-in-cell:${name}`);
     else if (!isRegionIn(jurisdiction, region)) findings.push(`destination-outside-${jurisdiction}:${region}`);
