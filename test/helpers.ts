@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { CellStage } from '../lib/cell-stage';
 import { registerCompliancePacks } from '../lib/compliance';
 import { PlatformConfig, loadConfig } from '../lib/config';
@@ -24,11 +26,20 @@ export interface PluginReport {
   suppressedViolations?: SuppressedViolation[];
 }
 
+/** A synthesized configuration, read from its cloud assembly on disk. */
 export interface Synthesized {
-  app: App;
-  cells: CellStage[];
-  /** cdk.out/validation-report.json as written by the synthesis. */
+  /** The configuration it was synthesized from. */
+  config: PlatformConfig;
+  /** The cloud assembly directory (cdk.out of this synthesis). */
+  outdir: string;
+  /** The configuration as a file beside the assembly, for tools that read both (the evidence pack). */
+  configFile: string;
+  /** The cell ids, in config order. */
+  cellIds: string[];
+  /** cdk.out/validation-report.json as written by the synthesis (empty when synthesized without packs). */
   report: { pluginReports: PluginReport[] };
+  /** Every stack of the assembly, or of one cell. */
+  stacks(cellId?: string): CloudFormationStackArtifact[];
   /** The template of a stack, by its path: `us-east/Network`. */
   template(stackPath: string): Template;
   /** The raw template JSON of a stack, by its path. */
@@ -39,20 +50,39 @@ export interface Synthesized {
   acknowledged(): SuppressedViolation[];
 }
 
-/** The example configuration that ships in config/. */
-export function exampleConfig(): PlatformConfig {
-  return loadConfig();
+/** A synthesis done in this process, with the constructs still at hand. */
+export interface SynthesizedApp extends Synthesized {
+  app: App;
+  cells: CellStage[];
+}
+
+export interface SynthesizeOptions {
+  /** Adds constructs before synthesis, for fixtures that break or extend the app. */
+  readonly extend?: (app: App, cells: CellStage[]) => void;
+  /**
+   * Register the compliance packs. Tests about a template's shape turn them off: the packs are
+   * most of the synthesis time, and only tests about findings need them. @default true
+   */
+  readonly packs?: boolean;
 }
 
 /**
- * Synthesizes a configuration with every compliance pack, the way `cdk synth` does, but collects
- * findings into the report instead of throwing, so that tests can assert on the report.
+ * Synthesizes a configuration in this process, the way `cdk synth` does, but collects findings
+ * into the report instead of throwing, so that tests can assert on the report. For fixtures that
+ * extend the app; otherwise prefer `synthesized()`, which synthesizes each configuration once per run.
  */
 export function synthesize(
   config: PlatformConfig = exampleConfig(),
-  extend?: (app: App, cells: CellStage[]) => void,
-): Synthesized {
+  options: SynthesizeOptions | ((app: App, cells: CellStage[]) => void) = {},
+): SynthesizedApp {
+  // Transitional: the old signature took the extend hook directly (removed once every test builds its own config).
+  if (typeof options === 'function') options = { extend: options };
   const outdir = mkdtempSync(path.join(tmpdir(), 'vp-test-'));
+  const { app, cells } = synthesizeInto(outdir, config, options);
+  return { ...readSynthesis(outdir, config), app, cells };
+}
+
+function synthesizeInto(outdir: string, config: PlatformConfig, options: SynthesizeOptions): { app: App; cells: CellStage[] } {
   const app = new App({
     outdir,
     context: { '@aws-cdk/core:failSynthOnValidationErrors': false, ...cdkJsonContext() },
@@ -60,24 +90,67 @@ export function synthesize(
     builtinCloudFormationValidation: false,
   });
   const cells = buildPlatform(app, config);
-  extend?.(app, cells);
-  registerCompliancePacks(app);
-  const assembly = app.synth();
-  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+  options.extend?.(app, cells);
+  if (options.packs ?? true) registerCompliancePacks(app);
+  app.synth();
+  writeFileSync(path.join(outdir, 'config.json'), JSON.stringify(config, null, 2));
+  return { app, cells };
+}
 
+/**
+ * The synthesis of a configuration, done once per test run and shared by every test file: the
+ * first file to ask synthesizes it into the run's cache folder (set up by test/global-setup.ts),
+ * the others read it from there. Keyed by the configuration's hash and whether the packs ran.
+ */
+export function synthesized(config: PlatformConfig, options: { packs?: boolean } = {}): Synthesized {
+  const packs = options.packs ?? true;
+  const cacheRoot = process.env.VP_TEST_SYNTH_CACHE;
+  if (!cacheRoot) return synthesize(config, { packs });
+  const key = createHash('sha256').update(JSON.stringify({ config, packs })).digest('hex').slice(0, 16);
+  const dir = path.join(cacheRoot, key);
+  const lock = `${dir}.lock`;
+  if (!existsSync(dir)) {
+    let owner = false;
+    try {
+      mkdirSync(lock);
+      owner = true;
+    } catch {
+      waitFor(dir, lock);
+    }
+    if (owner || !existsSync(dir)) {
+      const scratch = mkdtempSync(path.join(cacheRoot, `${key}-`));
+      synthesizeInto(scratch, config, { packs });
+      renameSync(scratch, dir);
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return readSynthesis(dir, config);
+}
+
+/** Waits (synchronously: test files build their fixtures at load) for another worker's synthesis. */
+function waitFor(dir: string, lock: string): void {
+  const deadline = Date.now() + 180_000;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  while (!existsSync(dir) && existsSync(lock) && Date.now() < deadline) Atomics.wait(sleeper, 0, 0, 100);
+}
+
+function readSynthesis(outdir: string, config: PlatformConfig): Synthesized {
+  const assembly = new CloudAssembly(outdir);
+  const reportFile = path.join(outdir, 'validation-report.json');
+  const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { pluginReports: [] };
+  const all = assembly.stacksRecursively;
   const templateJson = (stackPath: string) => {
-    const [cellId, ...rest] = stackPath.split('/');
-    const stage = cells.find((c) => c.stageName === cellId);
-    if (!stage) throw new Error(`no cell ${cellId}`);
-    const stack = stage.node.findChild(rest.join('/'));
-    const artifact = stage.synth().stacks.find((s) => s.hierarchicalId === stack.node.path);
-    if (!artifact) throw new Error(`no stack ${stackPath}`);
-    return artifact.template as Record<string, any>;
+    const stack = all.find((s) => s.hierarchicalId === stackPath);
+    if (!stack) throw new Error(`no stack ${stackPath}; the assembly has ${all.map((s) => s.hierarchicalId).join(', ')}`);
+    return stack.template as Record<string, any>;
   };
   return {
-    app,
-    cells,
+    config,
+    outdir,
+    configFile: path.join(outdir, 'config.json'),
+    cellIds: config.cells.map((c) => c.id),
     report,
+    stacks: (cellId) => (cellId ? all.filter((s) => s.hierarchicalId.startsWith(`${cellId}/`)) : all),
     templateJson,
     template: (stackPath) => Template.fromJSON(templateJson(stackPath)),
     openFindings: () =>
@@ -86,6 +159,11 @@ export function synthesize(
       ),
     acknowledged: () => report.pluginReports.flatMap((r: PluginReport) => r.suppressedViolations ?? []),
   };
+}
+
+/** Transitional: the example configuration that ships in config/ (removed once every test builds its own config). */
+export function exampleConfig(): PlatformConfig {
+  return loadConfig();
 }
 
 let cachedContext: Record<string, unknown> | undefined;

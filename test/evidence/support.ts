@@ -8,7 +8,7 @@ import { Synthesized } from '../helpers';
 /** Generates the evidence pack from a synthesized app's cloud assembly; returns each cell's report. */
 export function evidenceOf(result: Synthesized, configFile = DEFAULT_CONFIG_PATH): Record<string, string> {
   const outDir = mkdtempSync(path.join(tmpdir(), 'vp-evidence-'));
-  const files = generateEvidencePack({ cdkOut: result.app.outdir, configFile, outDir });
+  const files = generateEvidencePack({ cdkOut: result.outdir, configFile, outDir });
   return Object.fromEntries(files.map((f) => [path.basename(f).replace(/^evidence-(.*)\.md$/, '$1'), readFileSync(f, 'utf8')]));
 }
 

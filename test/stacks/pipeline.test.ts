@@ -4,7 +4,7 @@ import { App, Stage } from 'aws-cdk-lib';
 import { CellStage } from '../../lib/cell-stage';
 import { PlatformConfig, isRegionIn, validateConfig } from '../../lib/config';
 import { PipelineStack } from '../../lib/stacks/pipeline-stack';
-import { Synthesized, exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { SynthesizedApp, exampleConfig, resourcesOfType, synthesize } from '../helpers';
 
 /** A digest that is not the placeholder, as after a cell's first deploy. */
 const IMAGE = `sha256:${'a'.repeat(64)}`;
@@ -30,12 +30,12 @@ function pipelineConfig(enabled = true): PlatformConfig {
   return validateConfig({ ...base, cells, pipeline: { ...base.pipeline!, enabled } });
 }
 
-function pipelineStackOf(result: Synthesized): PipelineStack {
+function pipelineStackOf(result: SynthesizedApp): PipelineStack {
   return result.app.node.findChild('Pipeline') as PipelineStack;
 }
 
 /** A top-level stack's template from the synthesized assembly (Template.fromStack throws while packs are registered). */
-function topLevelTemplate(result: Synthesized, artifactId: string): Record<string, any> {
+function topLevelTemplate(result: SynthesizedApp, artifactId: string): Record<string, any> {
   return result.app.synth().getStackArtifact(artifactId).template as Record<string, any>;
 }
 
@@ -278,7 +278,7 @@ describe('the cells with and without the pipeline', () => {
   const without = synthesize(pipelineConfig(false));
 
   test('are the same templates: the pipeline deploys exactly what `cdk deploy` would (CDK usage metadata aside)', () => {
-    const templates = (r: Synthesized) =>
+    const templates = (r: SynthesizedApp) =>
       Object.fromEntries(
         r.cells.flatMap((c) =>
           c.synth().stacks.map((s) => {
