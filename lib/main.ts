@@ -1,8 +1,11 @@
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, AppProps } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { CellStage } from './cell-stage';
 import { registerCompliancePacks } from './compliance';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config';
+import { StatefulInventoryError, checkInventory, inventoryOf, inventoryPathFor } from './deploy/stateful-inventory';
 import { buildPlatform } from './platform';
 
 /**
@@ -11,9 +14,11 @@ import { buildPlatform } from './platform';
  * built) or on any unacknowledged compliance finding.
  *
  * @param extend hook for test fixtures that add resources before synthesis
+ * @param appProps for tests only: CloudFormation's schema validation may be skipped for speed
  */
-export function main(extend?: (app: App, cells: CellStage[]) => void): void {
+export function main(extend?: (app: App, cells: CellStage[]) => void, appProps: Pick<AppProps, 'builtinCloudFormationValidation'> = {}): void {
   const app = new App({
+    ...appProps,
     // The CDK CLI tells apps not to fail on validation errors and then judges only the stacks it
     // selected, and a plain `cdk synth` selects no stack inside a Stage. Every stack here lives in
     // a cell's Stage, so the app itself fails on any unacknowledged finding: the gate holds for
@@ -22,9 +27,10 @@ export function main(extend?: (app: App, cells: CellStage[]) => void): void {
   });
   const configFile = app.node.tryGetContext('config') as string | undefined;
 
+  const configPath = configFile ? path.resolve(configFile) : DEFAULT_CONFIG_PATH;
   let cells: CellStage[];
   try {
-    const config = loadConfig(configFile ? path.resolve(configFile) : DEFAULT_CONFIG_PATH);
+    const config = loadConfig(configPath);
     cells = buildPlatform(app, config);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -37,8 +43,9 @@ export function main(extend?: (app: App, cells: CellStage[]) => void): void {
   extend?.(app, cells);
 
   registerCompliancePacks(app);
+  let assembly: CloudAssembly;
   try {
-    app.synth();
+    assembly = app.synth();
   } catch (e) {
     if ((e as Error).name !== 'ValidationFailed') throw e;
     const message = (e as Error).message ?? '';
@@ -48,6 +55,32 @@ export function main(extend?: (app: App, cells: CellStage[]) => void): void {
         'Fix the resource, or acknowledge one rule on one construct with a reason (lib/compliance/acknowledge.ts).\n' +
         (message.startsWith('Validation failed') ? message.replace(/^Validation failed\.\s*/, '') : message),
     );
+    process.exit(1);
+  }
+  enforceStatefulInventory(assembly, configPath, configFile);
+}
+
+/**
+ * Refuses a synthesis that would remove, rename or replace a stateful resource recorded in the
+ * configuration's inventory; reports resources that are new and not yet recorded.
+ */
+function enforceStatefulInventory(assembly: CloudAssembly, configPath: string, configFlag: string | undefined): void {
+  const file = inventoryPathFor(configPath);
+  const current = inventoryOf(assembly.stacksRecursively.map((s) => ({ path: s.hierarchicalId, template: s.template })));
+  const flag = configFlag ? ` -- --config ${configFlag}` : '';
+  try {
+    const { added } = checkInventory(file, current, configFlag ? ` --config ${configFlag}` : '');
+    if (added.length > 0) {
+      console.error(
+        `Stateful inventory: ${added.length} new stateful ${added.length === 1 ? 'resource is' : 'resources are'} not yet recorded in ${path.relative(process.cwd(), file)}. ` +
+          `Record ${added.length === 1 ? 'it' : 'them'} with \`npm run inventory${flag}\` and commit the file, so that later changes cannot replace ${added.length === 1 ? 'it' : 'them'} unnoticed.`,
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof StatefulInventoryError)) throw e;
+    // Leave no complete assembly behind: nothing may deploy or be evidenced from a refused synthesis.
+    rmSync(path.join(assembly.directory, 'manifest.json'), { force: true });
+    console.error(`${e.message}\nThe synthesis was refused and its cloud assembly discarded.`);
     process.exit(1);
   }
 }

@@ -3,3 +3,4 @@ export * from './cli';
 export * from './environment';
 export * from './main';
 export * from './preflight';
+export * from './stateful-inventory';
