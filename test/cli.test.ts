@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { rawFixtureConfig } from './fixtures/config';
+import { scratchDir } from './helpers';
 
 const root = path.join(__dirname, '..');
 
 /** Runs the real CDK CLI in the repository, with no AWS credentials in its environment. */
 function cdk(args: string[], env: Record<string, string> = {}) {
-  const output = mkdtempSync(path.join(tmpdir(), 'vp-cli-'));
+  const output = scratchDir('cli-out');
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   const run = spawnSync('npx', ['cdk', ...args, '--output', output], {
     cwd: root,
@@ -20,7 +21,9 @@ function cdk(args: string[], env: Record<string, string> = {}) {
 
 describe('cdk synth through the CLI', () => {
   test('exits non-zero on a non-compliant resource and names the rule', () => {
-    const run = cdk(['synth', '--app', 'npx tsx test/fixtures/noncompliant-app.ts'], { NONCOMPLIANT: 'sse-s3-bucket' });
+    const config = path.join(scratchDir('cli-config'), 'platform.json');
+    writeFileSync(config, JSON.stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 0 })));
+    const run = cdk(['synth', '--app', 'npx tsx test/fixtures/noncompliant-app.ts', '-c', `config=${config}`], { NONCOMPLIANT: 'sse-s3-bucket' });
     expect(run.status).not.toBe(0);
     expect(run.out).toContain('HIPAA.Security-S3DefaultEncryptionKMS');
     expect(run.out).toContain('us-east/Network/SseS3Bucket');
@@ -28,7 +31,7 @@ describe('cdk synth through the CLI', () => {
   });
 
   test('exits non-zero on a config mistake, names the field, prints no stack trace and writes no template', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'vp-cfg-'));
+    const dir = scratchDir('cli-bad-config');
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(
       file,

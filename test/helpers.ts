@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { CellStage } from '../lib/cell-stage';
-import { registerCompliancePacks } from '../lib/compliance';
-import { PlatformConfig, loadConfig } from '../lib/config';
+import { ownPacks, registerCompliancePacks } from '../lib/compliance';
+import { PlatformConfig } from '../lib/config';
 import { buildPlatform } from '../lib/platform';
 
 export interface Violation {
@@ -34,12 +34,16 @@ export interface Synthesized {
   outdir: string;
   /** The configuration as a file beside the assembly, for tools that read both (the evidence pack). */
   configFile: string;
-  /** The cell ids, in config order. */
-  cellIds: string[];
+  /** Each cell (CDK Stage) as synthesized, in config order. */
+  cells: SynthesizedCell[];
   /** cdk.out/validation-report.json as written by the synthesis (empty when synthesized without packs). */
   report: { pluginReports: PluginReport[] };
   /** Every stack of the assembly, or of one cell. */
   stacks(cellId?: string): CloudFormationStackArtifact[];
+  /** A stack artifact (environment, tags, dependencies), by its path: `us-east/Network`. */
+  stack(stackPath: string): CloudFormationStackArtifact;
+  /** The paths of the stacks a stack is deployed after. */
+  dependenciesOf(stackPath: string): string[];
   /** The template of a stack, by its path: `us-east/Network`. */
   template(stackPath: string): Template;
   /** The raw template JSON of a stack, by its path. */
@@ -50,20 +54,30 @@ export interface Synthesized {
   acknowledged(): SuppressedViolation[];
 }
 
+/** One cell of a synthesized assembly: its Stage's name, environment and stacks. */
+export interface SynthesizedCell {
+  stageName: string;
+  account: string;
+  region: string;
+  stacks: CloudFormationStackArtifact[];
+}
+
 /** A synthesis done in this process, with the constructs still at hand. */
 export interface SynthesizedApp extends Synthesized {
   app: App;
-  cells: CellStage[];
+  /** The cells' Stage constructs, for tests that inspect the construct tree. */
+  stages: CellStage[];
 }
 
 export interface SynthesizeOptions {
   /** Adds constructs before synthesis, for fixtures that break or extend the app. */
   readonly extend?: (app: App, cells: CellStage[]) => void;
   /**
-   * Register the compliance packs. Tests about a template's shape turn them off: the packs are
-   * most of the synthesis time, and only tests about findings need them. @default true
+   * Register the compliance packs: all of them, only our own (for tests of our rules), or none.
+   * Tests about a template's shape turn them off: the packs are most of the synthesis time, and
+   * only tests about findings need them. @default true
    */
-  readonly packs?: boolean;
+  readonly packs?: boolean | 'own';
 }
 
 /**
@@ -71,15 +85,11 @@ export interface SynthesizeOptions {
  * into the report instead of throwing, so that tests can assert on the report. For fixtures that
  * extend the app; otherwise prefer `synthesized()`, which synthesizes each configuration once per run.
  */
-export function synthesize(
-  config: PlatformConfig = exampleConfig(),
-  options: SynthesizeOptions | ((app: App, cells: CellStage[]) => void) = {},
-): SynthesizedApp {
-  // Transitional: the old signature took the extend hook directly (removed once every test builds its own config).
-  if (typeof options === 'function') options = { extend: options };
-  const outdir = mkdtempSync(path.join(tmpdir(), 'vp-test-'));
+export function synthesize(config: PlatformConfig, options: SynthesizeOptions = {}): SynthesizedApp {
+  // Inside the run's cache folder, which the global teardown removes, so that tests leave nothing behind.
+  const outdir = scratchDir('app');
   const { app, cells } = synthesizeInto(outdir, config, options);
-  return { ...readSynthesis(outdir, config), app, cells };
+  return { ...readSynthesis(outdir, config), app, stages: cells };
 }
 
 function synthesizeInto(outdir: string, config: PlatformConfig, options: SynthesizeOptions): { app: App; cells: CellStage[] } {
@@ -91,7 +101,9 @@ function synthesizeInto(outdir: string, config: PlatformConfig, options: Synthes
   });
   const cells = buildPlatform(app, config);
   options.extend?.(app, cells);
-  if (options.packs ?? true) registerCompliancePacks(app);
+  const packs = options.packs ?? true;
+  if (packs === 'own') Validations.of(app).addPlugins(...ownPacks(app));
+  else if (packs) registerCompliancePacks(app);
   app.synth();
   writeFileSync(path.join(outdir, 'config.json'), JSON.stringify(config, null, 2));
   return { app, cells };
@@ -102,7 +114,7 @@ function synthesizeInto(outdir: string, config: PlatformConfig, options: Synthes
  * first file to ask synthesizes it into the run's cache folder (set up by test/global-setup.ts),
  * the others read it from there. Keyed by the configuration's hash and whether the packs ran.
  */
-export function synthesized(config: PlatformConfig, options: { packs?: boolean } = {}): Synthesized {
+export function synthesized(config: PlatformConfig, options: { packs?: boolean | 'own' } = {}): Synthesized {
   const packs = options.packs ?? true;
   const cacheRoot = process.env.VP_TEST_SYNTH_CACHE;
   if (!cacheRoot) return synthesize(config, { packs });
@@ -139,18 +151,27 @@ function readSynthesis(outdir: string, config: PlatformConfig): Synthesized {
   const reportFile = path.join(outdir, 'validation-report.json');
   const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { pluginReports: [] };
   const all = assembly.stacksRecursively;
-  const templateJson = (stackPath: string) => {
-    const stack = all.find((s) => s.hierarchicalId === stackPath);
-    if (!stack) throw new Error(`no stack ${stackPath}; the assembly has ${all.map((s) => s.hierarchicalId).join(', ')}`);
-    return stack.template as Record<string, any>;
+  const stack = (stackPath: string) => {
+    const found = all.find((s) => s.hierarchicalId === stackPath);
+    if (!found) throw new Error(`no stack ${stackPath}; the assembly has ${all.map((s) => s.hierarchicalId).join(', ')}`);
+    return found;
   };
+  const templateJson = (stackPath: string) => stack(stackPath).template as Record<string, any>;
   return {
     config,
     outdir,
     configFile: path.join(outdir, 'config.json'),
-    cellIds: config.cells.map((c) => c.id),
+    cells: config.cells.map((c) => ({
+      stageName: c.id,
+      account: c.account,
+      region: c.primaryRegion,
+      stacks: all.filter((s) => s.hierarchicalId.startsWith(`${c.id}/`)),
+    })),
     report,
     stacks: (cellId) => (cellId ? all.filter((s) => s.hierarchicalId.startsWith(`${cellId}/`)) : all),
+    stack,
+    dependenciesOf: (stackPath) =>
+      stack(stackPath).dependencies.flatMap((d) => (d instanceof CloudFormationStackArtifact ? [d.hierarchicalId] : [])),
     templateJson,
     template: (stackPath) => Template.fromJSON(templateJson(stackPath)),
     openFindings: () =>
@@ -161,9 +182,30 @@ function readSynthesis(outdir: string, config: PlatformConfig): Synthesized {
   };
 }
 
-/** Transitional: the example configuration that ships in config/ (removed once every test builds its own config). */
-export function exampleConfig(): PlatformConfig {
-  return loadConfig();
+/**
+ * Runs a command-line entry point in this process, as its script would, and captures what it
+ * prints: as proving as a child process for exit codes and messages, at a fraction of the start-up.
+ */
+export function runCli(run: () => number): { status: number; stdout: string; stderr: string } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const capture = (to: string[]) => (...args: unknown[]) => void to.push(args.map(String).join(' '));
+  const spies = [
+    jest.spyOn(console, 'log').mockImplementation(capture(out)),
+    jest.spyOn(console, 'warn').mockImplementation(capture(err)),
+    jest.spyOn(console, 'error').mockImplementation(capture(err)),
+  ];
+  try {
+    const status = run();
+    return { status, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/** A scratch folder inside the run's cache folder, which the global teardown removes. */
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(path.join(process.env.VP_TEST_SYNTH_CACHE ?? tmpdir(), `${prefix}-`));
 }
 
 let cachedContext: Record<string, unknown> | undefined;

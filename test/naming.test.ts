@@ -1,9 +1,9 @@
-import { exampleConfig } from './helpers';
+import { fixtureConfig } from './fixtures/config';
 import { accessLogBucketName, auditArchiveBucketName, backupVaultName, phiBucketName } from '../lib/naming';
 
 describe('deterministic names', () => {
   test('the longest ids config accepts still give valid S3 bucket names (at most 63 characters) in every region', () => {
-    const base = exampleConfig();
+    const base = fixtureConfig({ cells: 1, tenantsPerCell: 0 });
     const naming = {
       platform: { id: 'p'.repeat(6) },
       cell: { ...base.cells[0], id: 'c'.repeat(12), account: '123456789012' },

@@ -3,7 +3,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { registerCompliancePacks } from '../../lib/compliance';
 import { buildPlatform } from '../../lib/platform';
-import { cdkJsonContext, exampleConfig, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { cdkJsonContext, synthesize } from '../helpers';
+
+/** Two cells without clinics: what these tests break is shared, and small apps synthesize fast. */
+const small = () => fixtureConfig({ tenantsPerCell: 0 });
 
 /** Paths of the App, Stages and Stacks that carry an acknowledgement: each would silence a rule for everything below. */
 function broadAcknowledgements(app: App): string[] {
@@ -14,8 +18,8 @@ function broadAcknowledgements(app: App): string[] {
     .map((c) => c.node.path || '(app)');
 }
 
-describe('the compliance gate on the example configuration', () => {
-  const result = synthesize();
+describe('the compliance gate on a two-cell configuration', () => {
+  const result = synthesize(fixtureConfig());
 
   test('runs HIPAA Security, AwsSolutions, NIST 800-53 rev 5 and our own pack with zero open findings', () => {
     expect(result.openFindings()).toEqual([]);
@@ -40,28 +44,32 @@ describe('the compliance gate on the example configuration', () => {
   });
 
   test('the check above sees a stack-wide acknowledgement', () => {
-    const broad = synthesize(exampleConfig(), (_app, cells) => {
-      Validations.of(cells[0].network).acknowledge({ id: 'AwsSolutions::AwsSolutions-EC23', reason: 'a stack-wide acknowledgement, which is forbidden' });
+    const broad = synthesize(small(), {
+      packs: false,
+      extend: (_app, cells) => {
+        Validations.of(cells[0].network).acknowledge({ id: 'AwsSolutions::AwsSolutions-EC23', reason: 'a stack-wide acknowledgement, which is forbidden' });
+      },
     });
     expect(broadAcknowledgements(broad.app)).toEqual(['us-east/Network']);
   });
 });
 
 describe('the compliance gate refuses non-compliant resources', () => {
+  // One synthesis with three broken resources; each test looks for its own finding.
+  const result = synthesize(small(), {
+    extend: (_app, cells) => {
+      new s3.Bucket(cells[0].network, 'Unencrypted', { encryption: s3.BucketEncryption.S3_MANAGED, removalPolicy: RemovalPolicy.RETAIN });
+      new logs.LogGroup(cells[1].network, 'Forever', { retention: logs.RetentionDays.INFINITE, removalPolicy: RemovalPolicy.RETAIN });
+      const offshore = new Stack(cells[0], 'Offshore', { env: { account: '111111111111', region: 'eu-west-1' } });
+      new logs.LogGroup(offshore, 'Anything', { retention: logs.RetentionDays.ONE_WEEK });
+    },
+  });
+
   test('a bucket without KMS default encryption fails with the HIPAA encryption rule', () => {
-    const result = synthesize(exampleConfig(), (_app, cells) => {
-      new s3.Bucket(cells[0].network, 'Unencrypted', {
-        encryption: s3.BucketEncryption.S3_MANAGED,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-    });
     expect(result.openFindings()).toContain('HIPAA.Security-S3DefaultEncryptionKMS @ us-east/Network/Unencrypted/Resource');
   });
 
   test('a log group without retention fails with our log group rule', () => {
-    const result = synthesize(exampleConfig(), (_app, cells) => {
-      new logs.LogGroup(cells[1].network, 'Forever', { retention: logs.RetentionDays.INFINITE, removalPolicy: RemovalPolicy.RETAIN });
-    });
     expect(result.openFindings()).toEqual(
       expect.arrayContaining([
         'VoicePlatform-LogGroupEncryptedAndRetained[no-kms-key] @ eu-central/Network/Forever/Resource',
@@ -71,16 +79,12 @@ describe('the compliance gate refuses non-compliant resources', () => {
   });
 
   test('a resource in a region outside the jurisdiction fails with our jurisdiction rule', () => {
-    const result = synthesize(exampleConfig(), (_app, cells) => {
-      const offshore = new Stack(cells[0], 'Offshore', { env: { account: '111111111111', region: 'eu-west-1' } });
-      new logs.LogGroup(offshore, 'Anything', { retention: logs.RetentionDays.ONE_WEEK });
-    });
     expect(result.openFindings()).toContain('VoicePlatform-ResourceInJurisdiction[eu-west-1] @ us-east/Offshore/Anything/Resource');
   });
 
   test('app.synth() throws on any unacknowledged finding when the gate is on', () => {
     const app = new App({ outdir: require('node:os').tmpdir() + '/vp-gate', context: cdkJsonContext(), builtinCloudFormationValidation: false });
-    const cells = buildPlatform(app, exampleConfig());
+    const cells = buildPlatform(app, small());
     new s3.Bucket(cells[0].network, 'Unencrypted', { encryption: s3.BucketEncryption.S3_MANAGED });
     registerCompliancePacks(app);
     let thrown: Error | undefined;

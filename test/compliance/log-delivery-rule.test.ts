@@ -5,27 +5,28 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagRuleCompliance } from 'cdk-nag';
 import { CellStage } from '../../lib/cell-stage';
 import { LogDeliveryInJurisdiction } from '../../lib/compliance/rules/log-delivery-in-jurisdiction';
-import { PlatformConfig, validateConfig } from '../../lib/config';
+import { PlatformConfig } from '../../lib/config';
 import { EncryptedLogGroup } from '../../lib/constructs/encrypted-log-group';
 import { SiemDelivery } from '../../lib/constructs/siem-delivery';
-import { exampleConfig, synthesize } from '../helpers';
+import { cell, fixtureConfig } from '../fixtures/config';
+import { synthesize } from '../helpers';
 
 const RULE = 'VoicePlatform-LogDeliveryInJurisdiction';
 
 /** Open findings of this rule after adding resources to the app. */
 function findings(config: PlatformConfig, add: (app: App, cells: CellStage[]) => void): string[] {
-  const result = synthesize(config, (app, cells) => {
-    add(app, cells);
-  });
+  const result = synthesize(config, { extend: add, packs: 'own' });
   return [...new Set(result.openFindings().filter((f) => f.startsWith(RULE)))].sort();
 }
+
+/** Two cells without clinics: the rule is about log delivery, which clinics do not add. */
+const twoCells = () => fixtureConfig({ tenantsPerCell: 0 });
 
 const SIEM_URL = 'https://ingest.siem.example.com/v1/firehose';
 
 function withSiem(): PlatformConfig {
-  const config = exampleConfig();
   const siem = { name: 'ExampleSIEM', url: SIEM_URL, baaSigned: true, dpaSigned: true, processingRegions: ['us-east-1'] };
-  return validateConfig({ ...config, cells: config.cells.map((c, i) => (i === 0 ? { ...c, siem } : c)) });
+  return fixtureConfig({ tenantsPerCell: 0, edit: (raw) => (cell(raw, 'us-east').siem = siem) });
 }
 
 /** A role ARN for fixtures; the rule does not look at it. */
@@ -37,7 +38,7 @@ function s3Destination(bucketArn: string): firehose.CfnDeliveryStream.ExtendedS3
 
 describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
   test('fails a subscription filter to a literal Firehose ARN in eu-west-1 from a US cell, and one in another account', () => {
-    const found = findings(exampleConfig(), (_app, cells) => {
+    const found = findings(twoCells(), (_app, cells) => {
       new logs.CfnSubscriptionFilter(cells[0].network, 'Offshore', {
         logGroupName: 'any',
         filterPattern: '',
@@ -60,7 +61,7 @@ describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
   });
 
   test('fails a subscription filter to a stream of this app in a stack outside the jurisdiction', () => {
-    const found = findings(exampleConfig(), (_app, cells) => {
+    const found = findings(twoCells(), (_app, cells) => {
       const offshore = new Stack(cells[0], 'Offshore', { env: { account: '111111111111', region: 'eu-west-1' } });
       const stream = new firehose.CfnDeliveryStream(offshore, 'Stream', {
         extendedS3DestinationConfiguration: s3Destination('arn:aws:s3:::vp-us-east-audit-111111111111-us-east-1'),
@@ -76,7 +77,7 @@ describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
   });
 
   test('fails a delivery stream to a literal bucket that is not a bucket of the cell, or a bucket of another cell', () => {
-    const found = findings(exampleConfig(), (_app, cells) => {
+    const found = findings(twoCells(), (_app, cells) => {
       new firehose.CfnDeliveryStream(cells[0].network, 'ToForeignBucket', {
         extendedS3DestinationConfiguration: s3Destination('arn:aws:s3:::someone-elses-bucket'),
       });
@@ -92,7 +93,7 @@ describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
   });
 
   test('fails a delivery stream to a referenced bucket of another cell', () => {
-    const found = findings(exampleConfig(), (_app, cells) => {
+    const found = findings(twoCells(), (_app, cells) => {
       new firehose.CfnDeliveryStream(cells[0].network, 'ToEuArchive', {
         extendedS3DestinationConfiguration: s3Destination(cells[1].audit.auditArchive.bucketArn),
       });
@@ -121,7 +122,7 @@ describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
   });
 
   test('fails every other destination type, written as an L1 or as a plain CfnResource', () => {
-    const found = findings(exampleConfig(), (_app, cells) => {
+    const found = findings(twoCells(), (_app, cells) => {
       new firehose.CfnDeliveryStream(cells[0].network, 'ToSplunk', {
         splunkDestinationConfiguration: {
           hecEndpoint: 'https://splunk.example.com:8088',

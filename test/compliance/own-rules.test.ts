@@ -1,12 +1,14 @@
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { EncryptedLogGroup } from '../../lib/constructs/encrypted-log-group';
-import { exampleConfig, synthesize } from '../helpers';
+import { CellStage } from '../../lib/cell-stage';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesize } from '../helpers';
 
-/** Open findings of our own pack after adding resources to the example app. */
-function ownFindings(add: Parameters<typeof synthesize>[1]): string[] {
-  return synthesize(exampleConfig(), add)
+/** Open findings of our own pack after adding resources to an app of one cell (or two) with two clinics each. */
+function ownFindings(add: (app: App, cells: CellStage[]) => void, cells: 1 | 2 = 1): string[] {
+  return synthesize(fixtureConfig({ cells }), { extend: add, packs: 'own' })
     .openFindings()
     .filter((f) => f.startsWith('VoicePlatform-'));
 }
@@ -18,7 +20,7 @@ describe('VoicePlatform-ResourceInJurisdiction', () => {
         type: 'AWS::SSM::Parameter',
         properties: { Type: 'String', Value: 'arn:aws:s3:::replica-bucket-us-east-1' },
       });
-    });
+    }, 2);
     expect(findings).toEqual(['VoicePlatform-ResourceInJurisdiction[us-east-1] @ eu-central/Network/Replication']);
   });
 });
@@ -105,10 +107,10 @@ describe('VoicePlatform-AuditArchiveObjectLock', () => {
 describe('VoicePlatform-PhiBucketCoveredByTrail', () => {
   test('fails a tenant PHI bucket whose name the trail does not select', () => {
     const findings = ownFindings((_app, cells) => {
-      const cfn = cells[0].tenantStacks[2].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
-      cfn.bucketName = 'vp-us-east-transcripts-clinic-003';
+      const cfn = cells[0].tenantStacks[1].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      cfn.bucketName = 'vp-us-east-transcripts-us-east-c002';
     });
-    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-clinic-003/Transcripts/Resource');
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-us-east-c002/Transcripts/Resource');
   });
 
   test('fails every PHI bucket of the cell when the trail records only writes', () => {
@@ -123,9 +125,9 @@ describe('VoicePlatform-PhiBucketCoveredByTrail', () => {
           ],
         },
       ];
-    });
-    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-clinic-001/Recordings/Resource');
-    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/TenantReplica-clinic-001/Recordings/Resource');
+    }, 2);
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/Tenant-us-east-c001/Recordings/Resource');
+    expect(findings).toContain('VoicePlatform-PhiBucketCoveredByTrail[not-covered] @ us-east/TenantReplica-us-east-c001/Recordings/Resource');
     expect(findings.filter((f) => f.includes('eu-central/'))).toEqual([]);
   });
 });
@@ -151,8 +153,8 @@ describe('VoicePlatform-ReplicationInJurisdiction', () => {
     });
     expect(findings).toEqual(
       expect.arrayContaining([
-        'VoicePlatform-ReplicationInJurisdiction[destination-not-in-cell:somewhere-in-ireland] @ us-east/Tenant-clinic-001/Recordings/Resource',
-        'VoicePlatform-ReplicationInJurisdiction[replica-key-outside-US:eu-west-1] @ us-east/Tenant-clinic-001/Recordings/Resource',
+        'VoicePlatform-ReplicationInJurisdiction[destination-not-in-cell:somewhere-in-ireland] @ us-east/Tenant-us-east-c001/Recordings/Resource',
+        'VoicePlatform-ReplicationInJurisdiction[replica-key-outside-US:eu-west-1] @ us-east/Tenant-us-east-c001/Recordings/Resource',
       ]),
     );
   });
@@ -168,7 +170,7 @@ describe('VoicePlatform-ReplicationInJurisdiction', () => {
       cfn.replicationConfiguration = { ...config, rules: [{ ...config.rules[0], destination: { bucket: 'arn:aws:s3:::vp-us-east-offshore-copy' } }] };
     });
     expect(findings).toContain(
-      'VoicePlatform-ReplicationInJurisdiction[destination-outside-US:eu-west-1] @ us-east/Tenant-clinic-001/Transcripts/Resource',
+      'VoicePlatform-ReplicationInJurisdiction[destination-outside-US:eu-west-1] @ us-east/Tenant-us-east-c001/Transcripts/Resource',
     );
   });
 });
@@ -184,15 +186,15 @@ describe('VoicePlatform-PhiBucketEncryptedWithTenantKey', () => {
         ],
       };
     });
-    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[key-not-made-in-tenant-stack] @ us-east/Tenant-clinic-001/Recordings/Resource']);
+    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[key-not-made-in-tenant-stack] @ us-east/Tenant-us-east-c001/Recordings/Resource']);
   });
 
   test('fails a PHI bucket encrypted with SSE-S3', () => {
     const findings = ownFindings((_app, cells) => {
-      const cfn = cells[1].tenantStacks[0].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
+      const cfn = cells[0].tenantStacks[0].buckets.txt!.node.defaultChild as import('aws-cdk-lib/aws-s3').CfnBucket;
       cfn.bucketEncryption = { serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] };
     });
-    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[not-sse-kms] @ eu-central/Tenant-clinic-101/Transcripts/Resource']);
+    expect(findings).toEqual(['VoicePlatform-PhiBucketEncryptedWithTenantKey[not-sse-kms] @ us-east/Tenant-us-east-c001/Transcripts/Resource']);
   });
 });
 
@@ -205,10 +207,10 @@ describe('VoicePlatform-NoCrossTenantAccess', () => {
       role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [cells[0].tenantStacks[0].buckets.rec!.arnForObjects('x')] }));
       new iam.Policy(cells[0].tenantStacks[0], 'SecondPolicy', {
         roles: [role],
-        statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/tenant-clinic-003'] })],
+        statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/tenant-us-east-c002'] })],
       });
     });
-    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[clinic-001+clinic-003] @ us-east/Tenant-clinic-001/Snooper/Resource');
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[us-east-c001+us-east-c002] @ us-east/Tenant-us-east-c001/Snooper/Resource');
   });
 
   test('fails a role in another stack granted two tenants\' buckets by name', () => {
@@ -218,25 +220,25 @@ describe('VoicePlatform-NoCrossTenantAccess', () => {
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
-          resources: ['arn:aws:s3:::vp-us-east-phi-clinic-001-txt-111111111111/*', 'arn:aws:s3:::vp-us-east-phi-clinic-002-txt-111111111111/*'],
+          resources: ['arn:aws:s3:::vp-us-east-phi-us-east-c001-txt-111111111111/*', 'arn:aws:s3:::vp-us-east-phi-us-east-c002-txt-111111111111/*'],
         }),
       );
     });
-    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[clinic-001+clinic-002] @ us-east/Data/Reporting/Resource');
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[us-east-c001+us-east-c002] @ us-east/Data/Reporting/Resource');
   });
 
   test('fails a role granted every tenant at once by a wildcard, but not a role that is denied them', () => {
     const findings = ownFindings((_app, cells) => {
       const iam = require('aws-cdk-lib/aws-iam');
       const { ScopedRole } = require('../../lib/constructs/scoped-role');
-      const role = new ScopedRole(cells[1].access, 'Analytics', { assumedBy: new iam.AccountRootPrincipal() });
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::vp-eu-central-phi-*/*'] }));
+      const role = new ScopedRole(cells[0].access, 'Analytics', { assumedBy: new iam.AccountRootPrincipal() });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::vp-us-east-phi-*/*'] }));
     });
-    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[all-tenants] @ eu-central/Access/Analytics/Resource');
+    expect(findings).toContain('VoicePlatform-NoCrossTenantAccess[all-tenants] @ us-east/Access/Analytics/Resource');
     expect(findings.filter((f) => /Operator|Auditor/.test(f))).toEqual([]);
   });
 
-  test('passes every tenant role of the example config', () => {
+  test('passes every tenant role of the fixture config', () => {
     expect(ownFindings(() => undefined)).toEqual([]);
   });
 });
@@ -275,7 +277,7 @@ describe('VoicePlatform-ContainerReadOnlyNonRoot', () => {
   test('fails a container with a writable root filesystem that runs as root, and one without a user', () => {
     const findings = ownFindings((_app, cells) => {
       const ecs = require('aws-cdk-lib/aws-ecs');
-      const task = new ecs.CfnTaskDefinition(cells[1].voice, 'Careless', {
+      const task = new ecs.CfnTaskDefinition(cells[0].voice, 'Careless', {
         containerDefinitions: [
           { name: 'web', image: 'example/web@sha256:' + 'c'.repeat(64), user: 'root', readonlyRootFilesystem: false },
           { name: 'sidecar', image: 'example/sidecar@sha256:' + 'd'.repeat(64), readonlyRootFilesystem: true },
@@ -284,9 +286,9 @@ describe('VoicePlatform-ContainerReadOnlyNonRoot', () => {
       expect(task).toBeDefined();
     });
     expect(findings).toEqual([
-      'VoicePlatform-ContainerReadOnlyNonRoot[web:writable-root-filesystem] @ eu-central/Voice/Careless',
-      'VoicePlatform-ContainerReadOnlyNonRoot[web:runs-as-root] @ eu-central/Voice/Careless',
-      'VoicePlatform-ContainerReadOnlyNonRoot[sidecar:runs-as-root] @ eu-central/Voice/Careless',
+      'VoicePlatform-ContainerReadOnlyNonRoot[web:writable-root-filesystem] @ us-east/Voice/Careless',
+      'VoicePlatform-ContainerReadOnlyNonRoot[web:runs-as-root] @ us-east/Voice/Careless',
+      'VoicePlatform-ContainerReadOnlyNonRoot[sidecar:runs-as-root] @ us-east/Voice/Careless',
     ]);
   });
 

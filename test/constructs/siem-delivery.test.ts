@@ -3,10 +3,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CellStage } from '../../lib/cell-stage';
 import { acknowledge } from '../../lib/compliance/acknowledge';
-import { PlatformConfig, validateConfig } from '../../lib/config';
+import { PlatformConfig } from '../../lib/config';
 import { EncryptedLogGroup } from '../../lib/constructs/encrypted-log-group';
 import { SiemDelivery } from '../../lib/constructs/siem-delivery';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell as fixtureCell, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesize } from '../helpers';
 
 /**
  * Runs LogDeliveryInJurisdiction under the VoicePlatform pack name, so that it is checked here
@@ -22,10 +23,14 @@ const SIEM = {
   processingRegions: ['us-east-1', 'us-west-2'],
 };
 
-/** The example config with an external SIEM on the US cell. */
+/** One US cell without clinics, with an external SIEM when asked. */
+function usCell(siem = false): PlatformConfig {
+  return fixtureConfig({ cells: 1, tenantsPerCell: 0, edit: (raw) => siem && (fixtureCell(raw, 'us-east').siem = SIEM) });
+}
+
+/** The same with an external SIEM on the US cell. */
 function withSiem(): PlatformConfig {
-  const config = exampleConfig();
-  return validateConfig({ ...config, cells: config.cells.map((c, i) => (i === 0 ? { ...c, siem: SIEM } : c)) });
+  return usCell(true);
 }
 
 /**
@@ -36,7 +41,7 @@ function withSiem(): PlatformConfig {
  * its subscription filters, and CloudWatch Logs allows only two per log group.
  */
 function build(config: PlatformConfig) {
-  const result = synthesize(config, (_app, cells: CellStage[]) => {
+  const result = synthesize(config, { extend: (_app, cells: CellStage[]) => {
     const cell = cells[0];
     const stack = new Stack(cell, 'SiemTest');
     // Stands in for the Audit stack's archive, without Object Lock: a test fixture.
@@ -81,7 +86,7 @@ function build(config: PlatformConfig) {
     });
     delivery.subscribe(flowLogs, 'vpc-flow-logs');
     delivery.subscribe(trailLogs, 'cloudtrail');
-  });
+  } });
   const siemTest = result.templateJson('us-east/SiemTest');
   return {
     result,
@@ -99,7 +104,7 @@ const logicalIdOf = (template: Record<string, any>, prefix: string) =>
   Object.keys(template.Resources).find((id) => id.startsWith(prefix))!;
 
 describe('SiemDelivery into the audit archive', () => {
-  const built = build(exampleConfig());
+  const built = build(usCell());
   const { siemTest, network } = built;
   const streams = built.streams();
   const archiveId = logicalIdOf(siemTest, 'Archive');
@@ -259,7 +264,7 @@ describe('SiemDelivery into the audit archive', () => {
   });
 
   test('the subscribing stack depends on the delivery stack, never the other way round', () => {
-    const [cell] = built.result.cells;
+    const [cell] = built.result.stages;
     const siemStack = cell.node.findChild('SiemTest') as Stack;
     expect(cell.network.dependencies).toContain(siemStack);
     expect(siemStack.dependencies).not.toContain(cell.network);

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
-import { ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, loadConfig } from '../../lib/config';
+import { ConfigError, PLACEHOLDER_IMAGE_DIGEST, loadConfig } from '../../lib/config';
 import {
   DeployDependencies,
   IMAGE_STACK_ID,
@@ -18,6 +18,7 @@ import {
 } from '../../lib/deploy';
 import { buildPlatform } from '../../lib/platform';
 import { VoiceStack } from '../../lib/stacks/voice-stack';
+import { fixtureConfig } from '../fixtures/config';
 import { cdkJsonContext } from '../helpers';
 import { REAL_DIGEST, sdkError, writeConfig } from './fixtures';
 
@@ -279,8 +280,8 @@ describe('deploy refused', () => {
     expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
   });
 
-  test('the shipped example config is refused for its placeholder digest', async () => {
-    const e = await refusal({ configPath: DEFAULT_CONFIG_PATH });
+  test('a config with the placeholder digest is refused', async () => {
+    const e = await refusal({ configPath: writeConfig((raw) => (raw.cells[0].voice.imageDigest = PLACEHOLDER_IMAGE_DIGEST)) });
     expect(e.reason).toBe('placeholder-image');
   });
 
@@ -356,7 +357,7 @@ describe('first deploy of a new cell (--allow-placeholder-image)', () => {
 
   test(`the stack left out, "${IMAGE_STACK_ID}", is the cell's voice stack`, () => {
     const app = new App({ context: cdkJsonContext() });
-    const [cell] = buildPlatform(app, loadConfig());
+    const [cell] = buildPlatform(app, fixtureConfig({ cells: 1, tenantsPerCell: 0 }));
     expect(cell.node.tryFindChild(IMAGE_STACK_ID)).toBeInstanceOf(VoiceStack);
   });
 });

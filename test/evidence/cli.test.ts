@@ -1,24 +1,25 @@
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { synthesize } from '../helpers';
+import { fixtureConfig, rawFixtureConfig } from '../fixtures/config';
+import { evidenceCli } from '../../lib/evidence/cli';
+import { runCli, scratchDir, synthesized } from '../helpers';
 
-const root = path.join(__dirname, '..', '..');
 const STACK_TRACE = /^\s+at .*:\d+/m;
 
-/** Runs `npm run evidence` the way a user does, through tsx. */
+/** Runs `npm run evidence` in this process (test/evidence/evidence.test.ts runs the script itself once). */
 function evidence(args: string[]) {
-  const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  return runCli(() => evidenceCli(args));
 }
 
 describe('npm run evidence fails cleanly', () => {
-  const scratch = mkdtempSync(path.join(tmpdir(), 'vp-evidence-fail-'));
+  const scratch = scratchDir('evidence-fail');
+  // A configuration of the tests' own, so that the user's config/platform.yaml plays no part.
+  const fixture = path.join(scratch, 'platform.json');
+  writeFileSync(fixture, JSON.stringify(rawFixtureConfig()));
 
   test('on a missing cdk.out: says to synthesize, prints no stack trace, writes nothing', () => {
     const missing = path.join(scratch, 'no-such-cdk.out');
-    const run = evidence(['--cdk-out', missing, '--out', path.join(scratch, 'out-missing')]);
+    const run = evidence(['--cdk-out', missing, '--config', fixture, '--out', path.join(scratch, 'out-missing')]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`There is no cloud assembly at ${missing}`);
     expect(run.stderr).toContain('npx cdk synth');
@@ -31,7 +32,7 @@ describe('npm run evidence fails cleanly', () => {
     const empty = path.join(scratch, 'stale');
     mkdirSync(empty);
     writeFileSync(path.join(empty, 'leftover.template.json'), '{}');
-    const run = evidence(['--cdk-out', empty]);
+    const run = evidence(['--cdk-out', empty, '--config', fixture]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('has no manifest.json');
     expect(run.stderr).not.toMatch(STACK_TRACE);
@@ -45,13 +46,13 @@ describe('npm run evidence fails cleanly', () => {
   });
 
   describe('on an assembly that does not match', () => {
-    const { app } = synthesize();
+    const result = synthesized(fixtureConfig());
 
     test('an incomplete assembly: a cell without its manifest', () => {
       const copy = path.join(scratch, 'partial');
-      cpSync(app.outdir, copy, { recursive: true });
+      cpSync(result.outdir, copy, { recursive: true });
       rmSync(path.join(copy, 'assembly-eu-central', 'manifest.json'));
-      const run = evidence(['--cdk-out', copy]);
+      const run = evidence(['--cdk-out', copy, '--config', result.configFile]);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('assembly-eu-central (cell eu-central) has no manifest.json');
       expect(run.stderr).not.toMatch(STACK_TRACE);
@@ -59,8 +60,10 @@ describe('npm run evidence fails cleanly', () => {
 
     test('a configuration with a tenant the assembly does not have', () => {
       const config = path.join(scratch, 'more-tenants.yaml');
-      writeFileSync(config, `${readFileSync(path.join(root, 'config', 'platform.yaml'), 'utf8')}\n  - id: clinic-999\n    cell: us-east\n    jurisdiction: US\n`);
-      const run = evidence(['--cdk-out', app.outdir, '--config', config, '--out', path.join(scratch, 'out-mismatch')]);
+      const raw = JSON.parse(readFileSync(result.configFile, 'utf8'));
+      raw.tenants.push({ id: 'clinic-999', cell: 'us-east', jurisdiction: 'US' });
+      writeFileSync(config, JSON.stringify(raw));
+      const run = evidence(['--cdk-out', result.outdir, '--config', config, '--out', path.join(scratch, 'out-mismatch')]);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('The cloud assembly does not match');
       expect(run.stderr).toContain('tenant clinic-999 has no stack us-east/Tenant-clinic-999');
@@ -70,9 +73,9 @@ describe('npm run evidence fails cleanly', () => {
 
     test('a missing validation report', () => {
       const copy = path.join(scratch, 'no-report');
-      cpSync(app.outdir, copy, { recursive: true });
+      cpSync(result.outdir, copy, { recursive: true });
       rmSync(path.join(copy, 'validation-report.json'));
-      const run = evidence(['--cdk-out', copy]);
+      const run = evidence(['--cdk-out', copy, '--config', result.configFile]);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain('has no validation-report.json');
     });

@@ -1,19 +1,20 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { exampleConfig, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesize, synthesized } from '../helpers';
 import { evidenceOf, linesWith, section } from './support';
 
 /** A bucket of the EU cell, in eu-west-1: a destination across the border for a US tenant. */
-const EU_BUCKET = 'vp-eu-central-phi-clinic-101-rec-dr-222222222222';
+const EU_BUCKET = 'vp-eu-central-phi-eu-central-c001-rec-dr-222222222222';
 
 describe('the evidence pack is derived from the templates, not written by hand', () => {
-  const config = exampleConfig();
-  const original = evidenceOf(synthesize(config))['us-east'];
+  const config = fixtureConfig();
+  const original = evidenceOf(synthesized(config))['us-east'];
   const tampered = evidenceOf(
-    synthesize(config, (_app, cells) => {
+    synthesize(config, { extend: (_app, cells) => {
       const us = cells.find((c) => c.stageName === 'us-east')!;
-      const tenant = us.tenantStacks.find((s) => s.node.id === 'Tenant-clinic-001')!;
+      const tenant = us.tenantStacks.find((s) => s.node.id === 'Tenant-us-east-c001')!;
       // Set the L1 properties (not overrides), so that the compliance packs see what the template says.
       (tenant.node.findChild('TenantKey').node.defaultChild as kms.CfnKey).enableKeyRotation = false;
       (us.voice.node.findChild('AuditLogs').node.defaultChild as logs.CfnLogGroup).retentionInDays = 731;
@@ -32,20 +33,20 @@ describe('the evidence pack is derived from the templates, not written by hand',
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
             destination: {
               bucket: `arn:aws:s3:::${EU_BUCKET}`,
-              encryptionConfiguration: { replicaKmsKeyId: 'arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-clinic-101' },
+              encryptionConfiguration: { replicaKmsKeyId: 'arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-eu-central-c001' },
             },
           },
         ],
       };
-    }),
+    } }),
   )['us-east'];
 
   test('a key whose rotation is turned off shows "no rotation" for every store it encrypts', () => {
-    const rows = (report: string) => linesWith(section(report, '2.'), 'vp-us-east-phi-clinic-001-rec-111111111111<br>', '| S3 bucket |');
-    expect(rows(original)[0]).toContain('| alias/vp-us-east/tenant-clinic-001 | rotates every 365 days |');
-    expect(rows(tampered)[0]).toContain('| alias/vp-us-east/tenant-clinic-001 | no rotation |');
+    const rows = (report: string) => linesWith(section(report, '2.'), 'vp-us-east-phi-us-east-c001-rec-111111111111<br>', '| S3 bucket |');
+    expect(rows(original)[0]).toContain('| alias/vp-us-east/tenant-us-east-c001 | rotates every 365 days |');
+    expect(rows(tampered)[0]).toContain('| alias/vp-us-east/tenant-us-east-c001 | no rotation |');
     // Other tenants' keys are untouched.
-    expect(linesWith(section(tampered, '2.'), 'vp-us-east-phi-clinic-003-rec-111111111111<br>', '| S3 bucket |')[0]).toContain('rotates every 365 days');
+    expect(linesWith(section(tampered, '2.'), 'vp-us-east-phi-us-east-c002-txt-111111111111<br>', '| S3 bucket |')[0]).toContain('rotates every 365 days');
   });
 
   test('a shortened log group retention shows the new figure', () => {
@@ -55,15 +56,15 @@ describe('the evidence pack is derived from the templates, not written by hand',
   });
 
   test('a replication destination in another jurisdiction adds its region to the tenant and is judged OUTSIDE', () => {
-    const tenantRow = (report: string) => linesWith(section(report, '3.'), '| `clinic-001` |')[0];
+    const tenantRow = (report: string) => linesWith(section(report, '3.'), '| `us-east-c001` |')[0];
     expect(tenantRow(original)).toContain('| us-east-1, us-west-2 | inside US |');
     expect(tenantRow(tampered)).toContain('| eu-west-1, us-east-1, us-west-2 | **OUTSIDE US** |');
 
-    const [destination] = linesWith(section(tampered, '3.'), `${EU_BUCKET} (eu-central/TenantReplica-clinic-101)`);
+    const [destination] = linesWith(section(tampered, '3.'), `${EU_BUCKET} (eu-central/TenantReplica-eu-central-c001)`);
     expect(destination).toContain('| rec-to-eu |');
-    expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-clinic-101 | eu-west-1 | **OUTSIDE US** |');
+    expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-eu-central-c001 | eu-west-1 | **OUTSIDE US** |');
     expect(section(tampered, '3.')).toContain('1 replication or copy destination of this cell is OUTSIDE US.');
-    expect(section(tampered, '7.')).toContain(`${EU_BUCKET} (eu-central/TenantReplica-clinic-101, eu-west-1)`);
+    expect(section(tampered, '7.')).toContain(`${EU_BUCKET} (eu-central/TenantReplica-eu-central-c001, eu-west-1)`);
     expect(section(tampered, '7.')).toMatch(/-->\|"replicates to eu-west-1"\|/);
   });
 

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { exampleConfig, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesized } from '../helpers';
 import { evidenceOf, linesWith, section } from './support';
 
 const SECTIONS = [
@@ -15,9 +16,9 @@ const SECTIONS = [
   '7. Architecture diagram',
 ];
 
-describe('the evidence pack of the example configuration', () => {
-  const config = exampleConfig();
-  const result = synthesize(config);
+describe('the evidence pack of a two-cell configuration', () => {
+  const config = fixtureConfig();
+  const result = synthesized(config);
   const reports = evidenceOf(result);
   const us = reports['us-east'];
   const eu = reports['eu-central'];
@@ -33,19 +34,21 @@ describe('the evidence pack of the example configuration', () => {
   });
 
   test('lists every region where a tenant\'s data may be stored, with a verdict', () => {
-    const [clinic001] = linesWith(section(us, '3.'), '| `clinic-001` |');
-    expect(clinic001).toContain('us-east/Tenant-clinic-001 (us-east-1)');
-    expect(clinic001).toContain('us-east/TenantReplica-clinic-001 (us-west-2)');
+    const [clinic001] = linesWith(section(us, '3.'), '| `us-east-c001` |');
+    expect(clinic001).toContain('us-east/Tenant-us-east-c001 (us-east-1)');
+    expect(clinic001).toContain('us-east/TenantReplica-us-east-c001 (us-west-2)');
     expect(clinic001).toContain('| us-east-1, us-west-2 | inside US |');
-    const [clinic101] = linesWith(section(eu, '3.'), '| `clinic-101` |');
+    const [clinic101] = linesWith(section(eu, '3.'), '| `eu-central-c001` |');
     expect(clinic101).toContain('| eu-central-1, eu-west-1 | inside EU |');
-    expect(us).toContain('**Verdict: every one of the 6 S3 replication destinations and 1 backup copy destination of this cell is inside US.**');
+    // The audit archive, and each US clinic's transcripts and (where it records calls) recordings.
+    const destinations = 1 + config.tenants.filter((t) => t.cell === 'us-east').reduce((n, t) => n + (t.recordings.enabled ? 2 : 1), 0);
+    expect(us).toContain(`**Verdict: every one of the ${destinations} S3 replication destinations and 1 backup copy destination of this cell is inside US.**`);
   });
 
   test('finds each replication destination by bucket name and its replica key region from the alias ARN', () => {
-    const [row] = linesWith(section(us, '3.'), 'vp-us-east-phi-clinic-001-rec-111111111111<br>', 'rec-to-dr');
-    expect(row).toContain('vp-us-east-phi-clinic-001-rec-dr-111111111111 (us-east/TenantReplica-clinic-001) | us-west-2 |');
-    expect(row).toContain('arn:aws:kms:us-west-2:111111111111:alias/vp-us-east/tenant-clinic-001 | us-west-2 | inside US |');
+    const [row] = linesWith(section(us, '3.'), 'vp-us-east-phi-us-east-c001-rec-111111111111<br>', 'rec-to-dr');
+    expect(row).toContain('vp-us-east-phi-us-east-c001-rec-dr-111111111111 (us-east/TenantReplica-us-east-c001) | us-west-2 |');
+    expect(row).toContain('arn:aws:kms:us-west-2:111111111111:alias/vp-us-east/tenant-us-east-c001 | us-west-2 | inside US |');
   });
 
   test('reports zero open findings, and every registered pack with its rule count', () => {
@@ -80,16 +83,16 @@ describe('the evidence pack of the example configuration', () => {
 
   test('reads retention per data class from the templates, and compares tenant retention with config', () => {
     const retention = section(us, '4.');
-    expect(linesWith(retention, '| Transcripts, tenant clinic-002 |')[0]).toContain('| 730 days (as config requires) |');
-    expect(linesWith(retention, '| Recordings, tenant clinic-002 |')[0]).toContain('no recordings bucket in the templates');
+    expect(linesWith(retention, '| Transcripts, tenant us-east-c002 |')[0]).toContain('| 730 days (as config requires) |');
+    expect(linesWith(retention, '| Recordings, tenant us-east-c002 |')[0]).toContain('no recordings bucket in the templates');
     expect(linesWith(retention, '| Audit archive |', 'us-east/Audit')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
     expect(linesWith(retention, '| DR backup copies |')[0]).toContain('vp-us-east-backup-us-west-2 (us-west-2)');
   });
 
   test('lists the cell\'s sub-processors with their BAA and DPA from config', () => {
-    const [telephony] = linesWith(section(us, '6.'), '| Example Telephony Co. |');
+    const [telephony] = linesWith(section(us, '6.'), '| Fixture Telephony Co. |');
     expect(telephony).toContain('| signed 2026-01-15 | signed 2026-01-15 | us-east-1, us-west-2 |');
-    expect(linesWith(section(eu, '6.'), '| Example Language Models Inc. |')[0]).toContain('| eu-west-1 |');
+    expect(linesWith(section(eu, '6.'), '| Fixture Speech AI Ltd. |')[0]).toContain('| eu-central-1 |');
   });
 
   test('draws the cell as a Mermaid flowchart: regions and stacks as subgraphs, edges from references', () => {
@@ -97,15 +100,15 @@ describe('the evidence pack of the example configuration', () => {
     expect(diagram).toContain('```mermaid\nflowchart LR');
     expect(diagram).toContain('["us-east-1 — primary region"]');
     expect(diagram).toContain('["us-west-2 — disaster-recovery region"]');
-    expect(diagram).toContain('["us-east/Tenant-clinic-001"]');
+    expect(diagram).toContain('["us-east/Tenant-us-east-c001"]');
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
     expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
-    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-clinic-001"\|/);
+    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-us-east-c001"\|/);
   });
 
   test('the CLI writes the reports and prints their paths', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'vp-evidence-cli-'));
-    const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', '--cdk-out', result.app.outdir, '--out', out], {
+    const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', '--cdk-out', result.outdir, '--config', result.configFile, '--out', out], {
       cwd: path.join(__dirname, '..', '..'),
       encoding: 'utf8',
       timeout: 120_000,

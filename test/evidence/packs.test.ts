@@ -3,6 +3,7 @@ import { NagPack } from 'cdk-nag';
 import { PackName } from '../../lib/compliance/acknowledge';
 import { registerCompliancePacks } from '../../lib/compliance';
 import { REGISTERED_PACKS, countPackRules, rulesAppliedBy } from '../../lib/evidence/packs';
+import { fixtureConfig } from '../fixtures/config';
 import { synthesize } from '../helpers';
 
 /** What registerCompliancePacks registers, captured at the one call it makes (Validations has no getter). */
@@ -29,9 +30,9 @@ describe('the packs the evidence pack reports on', () => {
     expect(REGISTERED_PACKS.map((p) => p.name).sort()).toEqual([...acknowledgeable].sort());
   });
 
-  test('count the same rules on one probe resource as on every resource of the synthesized example app', () => {
+  test('count the same rules on one probe resource as on every resource of a synthesized app', () => {
     const probe = countPackRules();
-    const { app } = synthesize();
+    const { app } = synthesize(fixtureConfig({ tenantsPerCell: 1 }), { packs: false });
     for (const [i, pack] of REGISTERED_PACKS.entries()) {
       const onApp = rulesAppliedBy(pack.create(), app);
       expect(probe[i].name).toBe(pack.name);

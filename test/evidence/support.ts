@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_CONFIG_PATH } from '../../lib/config';
 import { generateEvidencePack } from '../../lib/evidence';
-import { Synthesized } from '../helpers';
+import { Synthesized, scratchDir } from '../helpers';
 
 /** Generates the evidence pack from a synthesized app's cloud assembly; returns each cell's report. */
-export function evidenceOf(result: Synthesized, configFile = DEFAULT_CONFIG_PATH): Record<string, string> {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'vp-evidence-'));
+export function evidenceOf(result: Synthesized, configFile = result.configFile): Record<string, string> {
+  const outDir = scratchDir('evidence');
   const files = generateEvidencePack({ cdkOut: result.outdir, configFile, outDir });
   return Object.fromEntries(files.map((f) => [path.basename(f).replace(/^evidence-(.*)\.md$/, '$1'), readFileSync(f, 'utf8')]));
 }

@@ -1,8 +1,8 @@
-import { validateConfig } from '../../lib/config';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 describe('AccessStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const json = result.templateJson('us-east/Access');
   const roles = Object.fromEntries(resourcesOfType(json, 'AWS::IAM::Role').map(([id, r]) => [r.Properties.RoleName, { id, ...r }]));
   const policiesOf = (roleName: string) =>
@@ -29,12 +29,12 @@ describe('AccessStack', () => {
   });
 
   test('an identity provider from config can be trusted instead, through SAML', () => {
-    const config = exampleConfig();
-    const saml = validateConfig({
-      ...config,
-      cells: config.cells.map((c) => ({ ...c, humanAccess: { trustedAccounts: [], samlProviderArn: `arn:aws:iam::${c.account}:saml-provider/ExampleIdP` } })),
+    const saml = fixtureConfig({
+      cells: 2,
+      tenantsPerCell: 0,
+      edit: (raw) => (cell(raw, 'eu-central').humanAccess = { trustedAccounts: [], samlProviderArn: 'arn:aws:iam::222222222222:saml-provider/ExampleIdP' }),
     });
-    const t = synthesize(saml).templateJson('eu-central/Access');
+    const t = synthesized(saml, { packs: false }).templateJson('eu-central/Access');
     for (const [, role] of resourcesOfType(t, 'AWS::IAM::Role')) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toEqual(
         expect.objectContaining({ Action: 'sts:AssumeRoleWithSAML', Principal: { Federated: 'arn:aws:iam::222222222222:saml-provider/ExampleIdP' } }),
@@ -70,7 +70,7 @@ describe('AccessStack', () => {
 
   test('no IAM user and no access key anywhere in the app', () => {
     for (const cell of result.cells) {
-      for (const stack of cell.synth().stacks) {
+      for (const stack of cell.stacks) {
         const types = Object.values((stack.template as any).Resources as Record<string, any>).map((r) => r.Type);
         expect(types.filter((t) => ['AWS::IAM::User', 'AWS::IAM::AccessKey'].includes(t))).toEqual([]);
       }
@@ -79,13 +79,13 @@ describe('AccessStack', () => {
 });
 
 describe('who can decrypt tenant data, proven from every synthesized policy', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   // Decrypting, re-encrypting, or granting oneself either.
   const decryptActions = /^kms:(Decrypt|\*|ReEncrypt|CreateGrant|Create\*)/;
 
   test('tenant key policies let only the tenant role, its replication role and break-glass decrypt', () => {
     for (const cell of result.cells) {
-      for (const stack of cell.synth().stacks.filter((s) => /\/Tenant(Replica)?-/.test(s.hierarchicalId))) {
+      for (const stack of cell.stacks.filter((s) => /\/Tenant(Replica)?-/.test(s.hierarchicalId))) {
         const tenant = stack.hierarchicalId.split(/Tenant(?:Replica)?-/)[1];
         const [key] = Object.values((stack.template as any).Resources as Record<string, any>).filter((r) => r.Type === 'AWS::KMS::Key');
         const decrypting = key.Properties.KeyPolicy.Statement.filter(
@@ -104,7 +104,7 @@ describe('who can decrypt tenant data, proven from every synthesized policy', ()
   test('outside the tenant stacks, only the break-glass role is allowed to decrypt with tenant keys', () => {
     const allowed: string[] = [];
     for (const cell of result.cells) {
-      for (const stack of cell.synth().stacks.filter((s) => !/\/Tenant(Replica)?-/.test(s.hierarchicalId))) {
+      for (const stack of cell.stacks.filter((s) => !/\/Tenant(Replica)?-/.test(s.hierarchicalId))) {
         const resources = (stack.template as any).Resources as Record<string, any>;
         for (const [id, r] of Object.entries(resources)) {
           if (!['AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy'].includes(r.Type)) continue;

@@ -1,12 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { validateConfig } from '../../lib/config';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell, fixtureConfig, fixtureTenantId } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 const bucketNamed = (template: Record<string, any>, name: string) =>
   resourcesOfType(template, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === name)![1];
 
 describe('AuditStack and DisasterRecoveryStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const audit = result.templateJson('us-east/Audit');
   const dr = result.templateJson('us-east/DisasterRecovery');
   const archive = bucketNamed(audit, 'vp-us-east-audit-111111111111-us-east-1');
@@ -21,12 +21,8 @@ describe('AuditStack and DisasterRecoveryStack', () => {
   });
 
   test('a cell may raise the audit retention (Texas: ten years), and the archive follows', () => {
-    const config = exampleConfig();
-    const texas = validateConfig({
-      ...config,
-      cells: config.cells.map((c) => ({ ...c, retention: { ...c.retention, auditDays: 3653 } })),
-    });
-    const t = synthesize(texas).templateJson('us-east/Audit');
+    const texas = fixtureConfig({ cells: 1, tenantsPerCell: 0, edit: (raw) => (cell(raw, 'us-east').retention.auditDays = 3653) });
+    const t = synthesized(texas, { packs: false }).templateJson('us-east/Audit');
     expect(bucketNamed(t, 'vp-us-east-audit-111111111111-us-east-1').Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({
       Mode: 'COMPLIANCE',
       Days: 3653,
@@ -92,12 +88,11 @@ describe('AuditStack and DisasterRecoveryStack', () => {
     expect(replica.Properties.ObjectLockConfiguration.Rule.DefaultRetention).toEqual({ Mode: 'COMPLIANCE', Days: 2192 });
     const [[, drAlias]] = resourcesOfType(dr, 'AWS::KMS::Alias');
     expect(drAlias.Properties.AliasName).toBe('alias/vp-us-east/audit');
-    const drStack = result.cells[0].disasterRecovery;
-    expect(drStack.region).toBe('us-west-2');
+    expect(result.stack('us-east/DisasterRecovery').environment.region).toBe('us-west-2');
   });
 
   test('the DR stack deploys before the audit stack that replicates into it', () => {
-    expect(result.cells[0].audit.dependencies.map((s) => s.node.path)).toContain('us-east/DisasterRecovery');
+    expect(result.dependenciesOf('us-east/Audit')).toContain('us-east/DisasterRecovery');
   });
 
   test('the access-log bucket uses SSE-S3 (required by log delivery), no Object Lock, and its own retention', () => {
@@ -163,16 +158,16 @@ describe('AuditStack and DisasterRecoveryStack', () => {
     const euAudit = JSON.stringify(result.templateJson('eu-central/Audit'));
     const euDr = JSON.stringify(result.templateJson('eu-central/DisasterRecovery'));
     for (const text of [euAudit, euDr]) expect(text).not.toMatch(/us-(east|west)-\d/);
-    expect(result.cells[1].disasterRecovery.region).toBe('eu-west-1');
+    expect(result.stack('eu-central/DisasterRecovery').environment.region).toBe('eu-west-1');
   });
 
-  test('the example config has zero open findings', () => {
+  test('the fixture config has zero open findings', () => {
     expect(result.openFindings()).toEqual([]);
   });
 });
 
 describe('the AWS Config history bucket', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const audit = result.templateJson('us-east/Audit');
 
   test('is separate from the Object Lock archive, KMS-encrypted with the audit key, versioned, logged, kept for the audit retention', () => {
@@ -190,14 +185,14 @@ describe('the AWS Config history bucket', () => {
     const write = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'configWrite');
     expect(write.Principal).toEqual({ Service: 'config.amazonaws.com' });
     expect(write.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111111111111' } });
-    expect(result.cells[0].detection.dependencies.map((s) => s.node.path)).toContain('us-east/Audit');
+    expect(result.dependenciesOf('us-east/Detection')).toContain('us-east/Audit');
   });
 });
 
 describe('replication permissions work with S3 Bucket Keys', () => {
   test('the KMS encryption context condition admits the bucket ARN (Bucket Keys) as well as object ARNs', () => {
-    const result = synthesize();
-    for (const stackPath of ['us-east/Audit', 'us-east/Tenant-clinic-001']) {
+    const result = synthesized(fixtureConfig());
+    for (const stackPath of ['us-east/Audit', `us-east/Tenant-${fixtureTenantId('us-east', 1)}`]) {
       const statements = resourcesOfType(result.templateJson(stackPath), 'AWS::IAM::ManagedPolicy')
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
         .filter((s: any) => s.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn']);

@@ -1,7 +1,8 @@
-import { exampleConfig, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesized } from '../helpers';
 
 describe('CellStage', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
 
   test('one stage per cell, named by the cell id, deployed to the cell account and primary region', () => {
     expect(result.cells.map((c) => [c.stageName, c.account, c.region])).toEqual([
@@ -12,7 +13,7 @@ describe('CellStage', () => {
 
   test('every stack of a cell lives under the cell id, so that `cdk deploy \'<cell>/*\'` deploys exactly one cell', () => {
     for (const cell of result.cells) {
-      const stacks = cell.synth().stacks;
+      const stacks = cell.stacks;
       expect(stacks.length).toBeGreaterThanOrEqual(2);
       for (const stack of stacks) {
         expect(stack.hierarchicalId.startsWith(`${cell.stageName}/`)).toBe(true);
@@ -22,10 +23,10 @@ describe('CellStage', () => {
   });
 
   test('every stack is in the cell primary region, except the DR and tenant replica stacks, which are in the cell DR region', () => {
-    const config = exampleConfig();
+    const { config } = result;
     for (const cell of result.cells) {
       const { primaryRegion, drRegion } = config.cells.find((c) => c.id === cell.stageName)!;
-      const regions = Object.fromEntries(cell.synth().stacks.map((s) => [s.hierarchicalId.split('/')[1], s.environment.region]));
+      const regions = Object.fromEntries(cell.stacks.map((s) => [s.hierarchicalId.split('/')[1], s.environment.region]));
       for (const [stack, region] of Object.entries(regions)) {
         const inDr = stack === 'DisasterRecovery' || stack.startsWith('TenantReplica-');
         expect([stack, region]).toEqual([stack, inDr ? drRegion : primaryRegion]);
@@ -35,7 +36,7 @@ describe('CellStage', () => {
 
   test('stacks carry termination protection and cell, jurisdiction and data-classification tags, without PHI', () => {
     for (const cell of result.cells) {
-      for (const stack of cell.synth().stacks) {
+      for (const stack of cell.stacks) {
         expect(stack.terminationProtection).toBe(true);
         expect(stack.tags).toEqual({
           platform: 'vp',

@@ -1,8 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { resourcesOfType, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 describe('DataStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const json = result.templateJson('us-east/Data');
   const template = result.template('us-east/Data');
   const [[, db]] = resourcesOfType(json, 'AWS::RDS::DBInstance');

@@ -1,6 +1,6 @@
-import { validateConfig } from '../../lib/config';
 import { auditArchiveBucketName, configHistoryBucketName, phiBucketPrefix } from '../../lib/naming';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell as fixtureCell, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 const API_CALL = 'AWS API Call via CloudTrail';
 
@@ -12,8 +12,8 @@ function resource(template: Record<string, any>, type: string, id: string): [str
 }
 
 describe('DetectionStack', () => {
-  const config = exampleConfig();
-  const result = synthesize(config);
+  const config = fixtureConfig();
+  const result = synthesized(config);
   const template = result.templateJson('us-east/Detection');
   const naming = { platform: config.platform, cell: config.cells.find((c) => c.id === 'us-east')! };
   const rule = (id: string) => resource(template, 'AWS::Events::Rule', id)[1].Properties;
@@ -216,8 +216,8 @@ describe('DetectionStack', () => {
     test('subscribes the breach contacts of the cell from config', () => {
       const endpoints = (stack: string) =>
         resourcesOfType(result.templateJson(stack), 'AWS::SNS::Subscription').map(([, s]) => [s.Properties.Protocol, s.Properties.Endpoint]);
-      expect(endpoints('us-east/Detection')).toEqual([['email', 'security-alerts-us@example.com']]);
-      expect(endpoints('eu-central/Detection')).toEqual([['email', 'security-alerts-eu@example.com']]);
+      expect(endpoints('us-east/Detection')).toEqual([['email', 'security-alerts-us-east@example.com']]);
+      expect(endpoints('eu-central/Detection')).toEqual([['email', 'security-alerts-eu-central@example.com']]);
     });
   });
 
@@ -410,20 +410,16 @@ describe('DetectionStack', () => {
 });
 
 describe('DetectionStack follows the cell configuration', () => {
-  const config = exampleConfig();
-  const cell = config.cells[0];
-  const changed = {
-    ...config,
-    cells: [
-      {
-        ...cell,
-        retention: { ...cell.retention, operationalLogDays: 30 },
+  const changed = fixtureConfig({
+    cells: 1,
+    tenantsPerCell: 0,
+    edit: (raw) =>
+      Object.assign(fixtureCell(raw, 'us-east'), {
+        retention: { ...fixtureCell(raw, 'us-east').retention, operationalLogDays: 30 },
         alerts: { emails: ['soc@example.com', 'privacy-officer@example.com'], httpsEndpoints: ['https://paging.example.com/hooks/security'] },
-      },
-      ...config.cells.slice(1),
-    ],
-  };
-  const result = synthesize(changed);
+      }),
+  });
+  const result = synthesized(changed);
   const template = result.templateJson('us-east/Detection');
 
   test('subscribes every e-mail address and HTTPS endpoint of the cell, and nothing else', () => {
@@ -450,7 +446,7 @@ describe('DetectionStack follows the cell configuration', () => {
 });
 
 describe('alerts from every region, through the multi-region trail log group', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const json = result.templateJson('eu-central/Detection');
   const filters: Record<string, any> = Object.fromEntries(
     resourcesOfType(json, 'AWS::Logs::MetricFilter').map(([, f]) => [f.Properties.MetricTransformations[0].MetricName, f.Properties]),
@@ -487,12 +483,8 @@ describe('alerts from every region, through the multi-region trail log group', (
 });
 
 describe('in an AWS Organization that runs the account-wide detection services', () => {
-  const config = exampleConfig();
-  const organization = validateConfig({
-    ...config,
-    cells: config.cells.map((c) => ({ ...c, detection: { accountServices: 'organization' } })),
-  });
-  const result = synthesize(organization);
+  const organization = fixtureConfig({ cells: 1, tenantsPerCell: 0, edit: (raw) => (fixtureCell(raw, 'us-east').detection = { accountServices: 'organization' }) });
+  const result = synthesized(organization);
   const json = result.templateJson('us-east/Detection');
 
   test('creates no detector, hub, standards, recorder, delivery channel or service-linked role of its own', () => {

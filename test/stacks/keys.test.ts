@@ -1,7 +1,8 @@
-import { resourcesOfType, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 describe('KeysStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const template = result.templateJson('us-east/Keys');
   const keys = resourcesOfType(template, 'AWS::KMS::Key');
 

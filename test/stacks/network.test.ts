@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { validateConfig } from '../../lib/config';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
 
 describe('NetworkStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const template = result.template('us-east/Network');
   const json = result.templateJson('us-east/Network');
 
@@ -28,11 +28,8 @@ describe('NetworkStack', () => {
 
   test('has the NAT gateway count from config', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
-    const single = validateConfig({
-      ...structuredClone(exampleConfig()),
-      cells: exampleConfig().cells.map((c) => ({ ...c, natGateways: 1 })),
-    });
-    synthesize(single).template('eu-central/Network').resourceCountIs('AWS::EC2::NatGateway', 1);
+    const single = fixtureConfig({ cells: 1, tenantsPerCell: 0, edit: (raw) => (cell(raw, 'us-east').natGateways = 1) });
+    synthesized(single, { packs: false }).template('us-east/Network').resourceCountIs('AWS::EC2::NatGateway', 1);
   });
 
   test('records all traffic in flow logs to a KMS-encrypted log group kept for the audit retention', () => {

@@ -2,32 +2,36 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stage } from 'aws-cdk-lib';
 import { CellStage } from '../../lib/cell-stage';
-import { PlatformConfig, isRegionIn, validateConfig } from '../../lib/config';
+import { PlatformConfig, isRegionIn } from '../../lib/config';
 import { PipelineStack } from '../../lib/stacks/pipeline-stack';
-import { SynthesizedApp, exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { fixtureConfig } from '../fixtures/config';
+import { Synthesized, SynthesizedApp, resourcesOfType, synthesize, synthesized } from '../helpers';
 
 /** A digest that is not the placeholder, as after a cell's first deploy. */
 const IMAGE = `sha256:${'a'.repeat(64)}`;
 
 /**
- * The example config with the pipeline on, real image digests and a second US cell, so that the US
- * wave holds two cells and the EU wave one.
+ * The pipeline on, real image digests and two US cells and one EU cell, so that the US wave holds
+ * two cells and the EU wave one.
  */
 function pipelineConfig(enabled = true): PlatformConfig {
-  const base = exampleConfig();
-  const usEast = base.cells.find((c) => c.id === 'us-east')!;
-  const usWest = {
-    ...usEast,
-    id: 'us-west',
-    account: '333333333333',
-    primaryRegion: 'us-west-2',
-    drRegion: 'us-east-2',
-    availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
-    vpcCidr: '10.30.0.0/16',
-    voice: { ...usEast.voice, domainName: 'voice-usw.example.com' },
-  };
-  const cells = [...base.cells, usWest].map((c) => ({ ...c, voice: { ...c.voice, imageDigest: IMAGE } }));
-  return validateConfig({ ...base, cells, pipeline: { ...base.pipeline!, enabled } });
+  return fixtureConfig({
+    cells: 4,
+    tenantsPerCell: 1,
+    edit: (raw) => {
+      raw.cells = raw.cells.filter((c: any) => c.id !== 'eu-west');
+      raw.tenants = raw.tenants.filter((t: any) => t.cell !== 'eu-west');
+      for (const c of raw.cells) c.voice.imageDigest = IMAGE;
+      raw.pipeline.enabled = enabled;
+    },
+  });
+}
+
+let withPipeline: SynthesizedApp | undefined;
+/** The pipeline configuration synthesized once for this file: two describe blocks read it. */
+function synthesizedWithPipeline(): SynthesizedApp {
+  withPipeline ??= synthesize(pipelineConfig(true));
+  return withPipeline;
 }
 
 function pipelineStackOf(result: SynthesizedApp): PipelineStack {
@@ -45,8 +49,8 @@ function cellStacks(cell: CellStage): Array<{ stackName: string; region: string;
 }
 
 describe('PipelineStack (pipeline enabled)', () => {
-  const config = pipelineConfig();
-  const result = synthesize(config);
+  const result = synthesizedWithPipeline();
+  const { config } = result;
   const stack = pipelineStackOf(result);
   const template = topLevelTemplate(result, stack.artifactId);
   const [[, pipeline]] = resourcesOfType(template, 'AWS::CodePipeline::Pipeline');
@@ -61,7 +65,7 @@ describe('PipelineStack (pipeline enabled)', () => {
     expect(stack.terminationProtection).toBe(true);
     expect(pipeline.Properties.PipelineType).toBe('V2');
     // Each cell is built once: the pipeline deploys the same top-level stages `cdk deploy '<cell>/*'` would.
-    expect(result.cells.map((c) => [c.stageName, c.node.scope])).toEqual(config.cells.map((c) => [c.id, result.app]));
+    expect(result.stages.map((c) => [c.stageName, c.node.scope])).toEqual(config.cells.map((c) => [c.id, result.app]));
     expect(result.app.node.findAll().filter((c) => c instanceof CellStage)).toHaveLength(config.cells.length);
   });
 
@@ -147,7 +151,7 @@ describe('PipelineStack (pipeline enabled)', () => {
     }
     // Nothing else is deployed: every CloudFormation action belongs to a wave.
     const all = stages.flatMap((s) => s.Actions).filter((a) => a.ActionTypeId.Provider === 'CloudFormation');
-    expect(all).toHaveLength(2 * result.cells.flatMap(cellStacks).length);
+    expect(all).toHaveLength(2 * result.stages.flatMap(cellStacks).length);
   });
 
   test('artifacts are encrypted with rotated, retained customer-managed keys, in versioned, logged, TLS-only buckets', () => {
@@ -167,14 +171,14 @@ describe('PipelineStack (pipeline enabled)', () => {
     // The pipeline encrypts every artifact store, in every region, with a KMS key.
     const stores = pipeline.Properties.ArtifactStores as any[];
     expect(stores.map((s) => s.Region).sort()).toEqual(
-      [...new Set(result.cells.flatMap(cellStacks).map((s) => s.region))].sort(),
+      [...new Set(result.stages.flatMap(cellStacks).map((s) => s.region))].sort(),
     );
     for (const store of stores) expect(store.ArtifactStore.EncryptionKey.Type).toBe('KMS');
   });
 
   test('replication buckets stay in regions the cells they serve deploy to, and serve only those cells', () => {
     const support = Object.entries(stack.pipeline.pipeline.crossRegionSupport).filter(([region]) => region !== stack.region);
-    const deployedRegions = new Set(result.cells.flatMap(cellStacks).map((s) => s.region));
+    const deployedRegions = new Set(result.stages.flatMap(cellStacks).map((s) => s.region));
     expect(support.map(([r]) => r).sort()).toEqual([...deployedRegions].filter((r) => r !== stack.region).sort());
     for (const [region, { stack: supportStack }] of support) {
       expect([supportStack.account, supportStack.region, supportStack.terminationProtection]).toEqual([stack.account, region, true]);
@@ -259,9 +263,8 @@ describe('PipelineStack (pipeline enabled)', () => {
 });
 
 describe('PipelineStack and the first deploy of a cell', () => {
-  // The example config itself with the pipeline on: every image digest is still the placeholder.
-  const base = exampleConfig();
-  const result = synthesize(validateConfig({ ...base, pipeline: { ...base.pipeline!, enabled: true } }));
+  // The pipeline on while every image digest is still the placeholder, as before a cell's first deploy.
+  const result = synthesize(fixtureConfig({ tenantsPerCell: 1, edit: (raw) => (raw.pipeline.enabled = true) }));
   const stack = pipelineStackOf(result);
 
   test('leaves out a cell whose voice image is the placeholder, as `npm run deploy` does, and still passes every pack', () => {
@@ -274,31 +277,30 @@ describe('PipelineStack and the first deploy of a cell', () => {
 });
 
 describe('the cells with and without the pipeline', () => {
-  const withPipeline = synthesize(pipelineConfig(true));
-  const without = synthesize(pipelineConfig(false));
+  const without = synthesized(pipelineConfig(false));
 
   test('are the same templates: the pipeline deploys exactly what `cdk deploy` would (CDK usage metadata aside)', () => {
-    const templates = (r: SynthesizedApp) =>
+    const templates = (r: Synthesized) =>
       Object.fromEntries(
         r.cells.flatMap((c) =>
-          c.synth().stacks.map((s) => {
+          c.stacks.map((s) => {
             const { CDKMetadata: _ignored, ...resources } = (s.template as any).Resources;
             return [s.stackName, { ...(s.template as any), Resources: resources }];
           }),
         ),
       );
-    expect(templates(withPipeline)).toEqual(templates(without));
+    expect(templates(synthesizedWithPipeline())).toEqual(templates(without));
   });
 });
 
-describe('pipeline disabled (the example config)', () => {
-  const result = synthesize();
+describe('pipeline disabled', () => {
+  const result = synthesize(fixtureConfig({ tenantsPerCell: 0 }), { packs: false });
 
   test('there is no pipeline stack, and every cell is a top-level stage of the app', () => {
     expect(result.app.node.tryFindChild('Pipeline')).toBeUndefined();
     const assembly = result.app.synth();
     expect(assembly.stacks).toEqual([]);
-    expect(result.cells.map((c) => [c.stageName, c.node.scope === result.app, Stage.of(c) === result.app])).toEqual([
+    expect(result.stages.map((c) => [c.stageName, c.node.scope === result.app, Stage.of(c) === result.app])).toEqual([
       ['us-east', true, true],
       ['eu-central', true, true],
     ]);

@@ -1,12 +1,29 @@
-import { validateConfig } from '../../lib/config';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { RawConfig, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
+
+/** Clinics with every storage choice: recordings kept a year, recordings off, the defaults; and EU clinics with their own retention. */
+const CLINICS: RawConfig[] = [
+  { id: 'clinic-001', cell: 'us-east', jurisdiction: 'US', recordings: { enabled: true, retentionDays: 365 }, transcripts: { retentionDays: 365 } },
+  { id: 'clinic-002', cell: 'us-east', jurisdiction: 'US', recordings: { enabled: false }, transcripts: { retentionDays: 730 } },
+  { id: 'clinic-003', cell: 'us-east', jurisdiction: 'US' },
+  { id: 'clinic-101', cell: 'eu-central', jurisdiction: 'EU', recordings: { enabled: true, retentionDays: 180 }, transcripts: { retentionDays: 365 } },
+  { id: 'clinic-102', cell: 'eu-central', jurisdiction: 'EU', recordings: { enabled: true, retentionDays: 90 }, transcripts: { retentionDays: 90 } },
+];
+
+const clinicsConfig = (edit: (tenants: RawConfig[]) => void = () => undefined) =>
+  fixtureConfig({
+    edit: (raw) => {
+      raw.tenants = structuredClone(CLINICS);
+      edit(raw.tenants);
+    },
+  });
 
 const bucketNamed = (t: Record<string, any>, name: string) =>
   resourcesOfType(t, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === name)?.[1];
 
 describe('TenantStack and TenantReplicaStack', () => {
-  const config = exampleConfig();
-  const result = synthesize(config);
+  const config = clinicsConfig();
+  const result = synthesized(config);
   const t1 = result.templateJson('us-east/Tenant-clinic-001');
   const recordings = bucketNamed(t1, 'vp-us-east-phi-clinic-001-rec-111111111111');
   const transcripts = bucketNamed(t1, 'vp-us-east-phi-clinic-001-txt-111111111111');
@@ -14,7 +31,7 @@ describe('TenantStack and TenantReplicaStack', () => {
   test('one primary and one DR replica stack per tenant, in the cell regions', () => {
     for (const tenant of config.tenants) {
       const cell = result.cells.find((c) => c.stageName === tenant.cell)!;
-      const ids = cell.synth().stacks.map((s) => [s.hierarchicalId, s.environment.region]);
+      const ids = cell.stacks.map((s) => [s.hierarchicalId, s.environment.region]);
       const cellConfig = config.cells.find((c) => c.id === tenant.cell)!;
       expect(ids).toEqual(
         expect.arrayContaining([
@@ -160,12 +177,8 @@ describe('TenantStack and TenantReplicaStack', () => {
 });
 
 describe('offboarding', () => {
-  const config = exampleConfig();
-  const offboarding = validateConfig({
-    ...config,
-    tenants: config.tenants.map((t) => (t.id === 'clinic-001' ? { ...t, offboarding: { terminationDate: '2027-03-15' } } : t)),
-  });
-  const result = synthesize(offboarding);
+  const offboarding = clinicsConfig((tenants) => (tenants[0].offboarding = { terminationDate: '2027-03-15' }));
+  const result = synthesized(offboarding, { packs: false });
 
   test('every recording and transcript, primary and replica, expires within 30 days of the termination date', () => {
     for (const stack of ['us-east/Tenant-clinic-001', 'us-east/TenantReplica-clinic-001']) {

@@ -1,8 +1,24 @@
-import { validateConfig } from '../../lib/config';
-import { exampleConfig, resourcesOfType, synthesize } from '../helpers';
+import { cell, fixtureConfig } from '../fixtures/config';
+import { resourcesOfType, synthesized } from '../helpers';
+
+const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012';
+
+/** One cell with the voice options a default config leaves off: its own certificate and an ingress allow-list. */
+const withVoiceOptions = () =>
+  fixtureConfig({
+    cells: 1,
+    tenantsPerCell: 0,
+    edit: (raw) => {
+      const { voice } = cell(raw, 'us-east');
+      delete voice.domainName;
+      delete voice.hostedZoneId;
+      delete voice.hostedZoneName;
+      Object.assign(voice, { certificateArn: CERTIFICATE_ARN, allowedIngressCidrs: ['203.0.113.0/24'] });
+    },
+  });
 
 describe('VoiceStack', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
   const json = result.templateJson('us-east/Voice');
   const template = result.template('us-east/Voice');
   const [[, taskDef]] = resourcesOfType(json, 'AWS::ECS::TaskDefinition');
@@ -50,7 +66,7 @@ describe('VoiceStack', () => {
   });
 
   test('autoscaling on CPU and on requests per target within the configured bounds', () => {
-    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: result.config.cells[0].voice.maxTasks });
     const policies = resourcesOfType(json, 'AWS::ApplicationAutoScaling::ScalingPolicy').map(
       ([, p]) => p.Properties.TargetTrackingScalingPolicyConfiguration,
     );
@@ -121,22 +137,15 @@ describe('VoiceStack', () => {
 
   test('the certificate is issued by ACM and DNS-validated in the configured zone, without a lookup', () => {
     template.hasResourceProperties('AWS::CertificateManager::Certificate', {
-      DomainName: 'voice-us.example.com',
+      DomainName: 'voice-us-east.example.com',
       ValidationMethod: 'DNS',
-      DomainValidationOptions: [{ DomainName: 'voice-us.example.com', HostedZoneId: 'Z0000000000EXAMPLEUS' }],
+      DomainValidationOptions: [{ DomainName: 'voice-us-east.example.com', HostedZoneId: 'Z0000000000FIXTUREUS' }],
     });
   });
 
   test('or comes from an existing certificate ARN in config', () => {
-    const config = exampleConfig();
-    const arn = 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012';
-    const withArn = validateConfig({
-      ...config,
-      cells: config.cells.map((c) =>
-        c.id === 'us-east' ? { ...c, voice: { ...c.voice, domainName: undefined, hostedZoneId: undefined, hostedZoneName: undefined, certificateArn: arn } } : c,
-      ),
-    });
-    const t = synthesize(withArn).templateJson('us-east/Voice');
+    const arn = CERTIFICATE_ARN;
+    const t = synthesized(withVoiceOptions(), { packs: false }).templateJson('us-east/Voice');
     expect(resourcesOfType(t, 'AWS::CertificateManager::Certificate')).toHaveLength(0);
     const https = resourcesOfType(t, 'AWS::ElasticLoadBalancingV2::Listener').find(([, l]) => l.Properties.Protocol === 'HTTPS')![1];
     expect(https.Properties.Certificates).toEqual([{ CertificateArn: arn }]);
@@ -160,12 +169,7 @@ describe('VoiceStack', () => {
   });
 
   test('the ALB admits only configured CIDR ranges when config lists them', () => {
-    const config = exampleConfig();
-    const restricted = validateConfig({
-      ...config,
-      cells: config.cells.map((c) => ({ ...c, voice: { ...c.voice, allowedIngressCidrs: ['203.0.113.0/24'] } })),
-    });
-    const t = synthesize(restricted).templateJson('eu-central/Voice');
+    const t = synthesized(withVoiceOptions(), { packs: false }).templateJson('us-east/Voice');
     const lb = resourcesOfType(t, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('LoadBalancerSecurityGroup'))![1];
     expect(lb.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp)).toEqual(['203.0.113.0/24', '203.0.113.0/24']);
   });
@@ -189,7 +193,7 @@ describe('VoiceStack', () => {
 });
 
 describe('tenant isolation, proven from the synthesized policies', () => {
-  const result = synthesize();
+  const result = synthesized(fixtureConfig());
 
   test('the task role cannot use any tenant key or bucket directly: it may only assume tenant roles of its own cell', () => {
     const json = result.templateJson('us-east/Voice');
@@ -202,24 +206,22 @@ describe('tenant isolation, proven from the synthesized policies', () => {
     const assume = statements.find((s: any) => s.Action === 'sts:AssumeRole');
     expect(assume.Resource).toBe('arn:aws:iam::111111111111:role/vp-us-east-tenant-*');
     // No tenant key policy names the task role.
-    for (const cell of result.cells) {
-      for (const stack of cell.tenantStacks) {
-        const keyPolicy = JSON.stringify(resourcesOfType(result.templateJson(stack.node.path), 'AWS::KMS::Key')[0][1].Properties.KeyPolicy);
-        expect(keyPolicy).not.toContain('voice-task');
-      }
+    expect(result.config.tenants.length).toBeGreaterThan(0);
+    for (const tenant of result.config.tenants) {
+      const keyPolicy = JSON.stringify(resourcesOfType(result.templateJson(`${tenant.cell}/Tenant-${tenant.id}`), 'AWS::KMS::Key')[0][1].Properties.KeyPolicy);
+      expect(keyPolicy).not.toContain('voice-task');
     }
   });
 
   test('each tenant role is assumable only by its own cell task role', () => {
-    for (const cell of result.cells) {
-      for (const stack of cell.tenantStacks) {
-        const t = result.templateJson(stack.node.path);
-        const role = resourcesOfType(t, 'AWS::IAM::Role').find(([, r]) => String(r.Properties.RoleName).endsWith(`-tenant-${stack.tenant.id}`))![1];
-        expect(role.Properties.AssumeRolePolicyDocument.Statement).toHaveLength(1);
-        expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
-          ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${cell.account}:role/vp-${cell.stageName}-voice-task` },
-        });
-      }
+    for (const tenant of result.config.tenants) {
+      const cell = result.config.cells.find((c) => c.id === tenant.cell)!;
+      const t = result.templateJson(`${tenant.cell}/Tenant-${tenant.id}`);
+      const role = resourcesOfType(t, 'AWS::IAM::Role').find(([, r]) => String(r.Properties.RoleName).endsWith(`-tenant-${tenant.id}`))![1];
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toHaveLength(1);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+        ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${cell.account}:role/vp-${cell.id}-voice-task` },
+      });
     }
   });
 });

@@ -2,7 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { statSync } from 'node:fs';
 import { MAX_TENANTS_PER_CELL, MAX_TENANTS_WITH_PIPELINE, validateConfig } from '../lib/config';
 import { buildPlatform } from '../lib/platform';
-import { cdkJsonContext, exampleConfig } from './helpers';
+import { fixtureConfig, rawFixtureConfig } from './fixtures/config';
+import { cdkJsonContext, scratchDir } from './helpers';
 
 /** CloudFormation's per-stack limits, and the share of each a template may use here. */
 const LIMITS = { resources: 500, templateBytes: 1_000_000, outputs: 200, parameters: 200, mappings: 200 };
@@ -10,7 +11,7 @@ const HEADROOM = 0.6;
 
 /** An App that writes templates as the CLI does: path metadata and version reporting on. */
 function limitsApp(): App {
-  const outdir = require('node:fs').mkdtempSync(require('node:path').join(require('node:os').tmpdir(), 'vp-limits-'));
+  const outdir = scratchDir('limits');
   return new App({
     outdir,
     context: { ...cdkJsonContext(), 'aws:cdk:enable-path-metadata': true, 'aws:cdk:version-reporting': true },
@@ -20,8 +21,8 @@ function limitsApp(): App {
 
 /** The largest configuration this app supports: every cell at its maximum number of tenants. */
 function largestConfig() {
-  const base = exampleConfig();
-  const tenants = base.cells.flatMap((cell) =>
+  const base = rawFixtureConfig();
+  const tenants = base.cells.flatMap((cell: any) =>
     Array.from({ length: MAX_TENANTS_PER_CELL }, (_, i) => ({
       id: `${cell.id.slice(0, 2)}-clinic-${String(i + 1).padStart(4, '0')}`,
       cell: cell.id,
@@ -66,7 +67,7 @@ describe('CloudFormation limits at the largest supported configuration', () => {
 
   test('the shared stacks of a cell do not grow with its tenants', () => {
     const small = limitsApp();
-    const smallCells = buildPlatform(small, exampleConfig());
+    const smallCells = buildPlatform(small, fixtureConfig());
     small.synth();
     for (const name of ['Keys', 'Network', 'Audit', 'Detection', 'Data', 'Voice', 'Access', 'Registry', 'DisasterRecovery']) {
       const count = (cs: typeof cells) =>
@@ -76,11 +77,11 @@ describe('CloudFormation limits at the largest supported configuration', () => {
   });
 
   test(`with the pipeline on, its template stays under 60 percent of 1 MB at ${MAX_TENANTS_WITH_PIPELINE} tenants`, () => {
-    const base = exampleConfig();
+    const base = rawFixtureConfig();
     const withPipeline = validateConfig({
       ...base,
       pipeline: { ...base.pipeline, enabled: true },
-      cells: base.cells.map((c, i) => ({ ...c, voice: { ...c.voice, imageDigest: `sha256:${String(i + 1).repeat(64)}` } })),
+      cells: base.cells.map((c: any, i: number) => ({ ...c, voice: { ...c.voice, imageDigest: `sha256:${String(i + 1).repeat(64)}` } })),
       tenants: Array.from({ length: MAX_TENANTS_WITH_PIPELINE }, (_, i) => {
         const cell = base.cells[i % base.cells.length];
         return { id: `clinic-${String(i + 1).padStart(4, '0')}`, cell: cell.id, jurisdiction: cell.jurisdiction };

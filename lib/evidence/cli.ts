@@ -1,0 +1,65 @@
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../config';
+import { EvidenceError, generateEvidencePack } from './index';
+
+const USAGE = `Usage: npm run evidence -- [--cdk-out <dir>] [--config <file>] [--out <dir>]
+
+Writes one Markdown evidence report per cell, evidence-<cell>.md, derived from the cloud assembly
+that \`npx cdk synth\` wrote, its validation-report.json, and the platform configuration.
+
+  --cdk-out <dir>   the cloud assembly (default: cdk.out)
+  --config <file>   the configuration it was synthesized from (default: config/platform.yaml)
+  --out <dir>       where to write the reports (default: <cdk-out>/evidence)`;
+
+/** Parses `--name value` and `--name=value`; refuses anything else so that a typo is never ignored. */
+function parseArgs(argv: string[]): { cdkOut: string; config: string; out?: string } | 'help' {
+  const values: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') return 'help';
+    const [name, inline] = arg.split(/=(.*)/s, 2);
+    if (!['--cdk-out', '--config', '--out'].includes(name)) throw new EvidenceError(`Unknown argument "${arg}".\n\n${USAGE}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value.startsWith('--')) throw new EvidenceError(`${name} needs a value.\n\n${USAGE}`);
+    values[name] = value;
+  }
+  return { cdkOut: values['--cdk-out'] ?? 'cdk.out', config: values['--config'] ?? path.join('config', 'platform.yaml'), out: values['--out'] };
+}
+
+/** `npm run evidence` (scripts/evidence.ts): returns the exit code; every expected failure is one message, never a stack trace. */
+export function evidenceCli(argv: string[]): number {
+  try {
+    const args = parseArgs(argv);
+    if (args === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    const files = generateEvidencePack({
+      cdkOut: args.cdkOut,
+      configFile: args.config,
+      outDir: args.out ?? path.join(args.cdkOut, 'evidence'),
+    });
+    // A warning, not a refusal: a checkout also touches files, but an edit after synth usually means stale evidence.
+    if (statSync(args.config).mtimeMs > statSync(path.join(args.cdkOut, 'manifest.json')).mtimeMs) {
+      console.warn(`Warning: ${args.config} changed after ${args.cdkOut} was synthesized; run \`npx cdk synth\` again if the change matters.`);
+    }
+    console.log('Evidence pack written:');
+    for (const file of files) {
+      const relative = path.relative(process.cwd(), file);
+      console.log(`  ${relative.startsWith('..') ? path.resolve(file) : relative}`);
+    }
+    return 0;
+  } catch (e) {
+    // Every expected failure names what to do; a stack trace would only bury that.
+    if (e instanceof EvidenceError) {
+      console.error(e.message);
+    } else if (e instanceof ConfigError) {
+      console.error(`${e.message}\nPass the configuration the cloud assembly was synthesized from with --config <file>.`);
+    } else {
+      console.error(`Evidence pack failed: ${(e as Error).message ?? String(e)}`);
+      if (process.env.EVIDENCE_DEBUG) console.error((e as Error).stack);
+    }
+    return 1;
+  }
+}
