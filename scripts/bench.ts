@@ -4,18 +4,19 @@
  * Generates configurations of 10, 100 and 500 tenants spread over four cells (two US, two EU),
  * and for each measures, in a fresh process, the full synthesis with every compliance pack and the
  * evidence pack, and the same synthesis without the packs. Also times the example configuration
- * through the real CLI (`npx cdk synth`). Prints a table and writes it to bench/results.md.
+ * through the real CLI (`npx cdk synth`). Prints a table, and writes it to bench/results.md with --write.
  *
  * Each figure is the median of several runs (default 3), with- and without-packs runs alternating.
+ * Progress goes to stderr; scratch folders go under the system temp folder and are removed.
  *
- * Usage: npm run bench [-- --sizes 10,100,500] [--runs 3]
+ * Usage: npm run bench [-- --sizes 10,100,500] [--runs 3] [--write]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { loadConfig } from '../lib/config';
+import { rawFixtureConfig } from '../test/fixtures/config';
 
 const ROOT = path.join(__dirname, '..');
 const TARGETS = { exampleCliSeconds: 15, seconds500: 60, peakMiB500: 3072, packsFactor: 1.6, linearFactor: 1.3 };
@@ -33,40 +34,22 @@ interface Measurement {
   wallMs: number;
 }
 
-/** Four cells, two per jurisdiction, with placeholder accounts; tenants spread round-robin. */
+/**
+ * Four cells, two per jurisdiction, with placeholder accounts (the test fixtures', so that the
+ * figures do not depend on the user's config/platform.yaml); tenants spread round-robin.
+ */
 function benchConfig(tenants: number): object {
-  const example = loadConfig(path.join(ROOT, 'config', 'platform.yaml'));
-  const template = example.cells[0];
-  const cell = (id: string, jurisdiction: 'US' | 'EU', account: string, primaryRegion: string, drRegion: string, cidr: string) => ({
-    ...template,
-    id,
-    jurisdiction,
-    account,
-    primaryRegion,
-    drRegion,
-    vpcCidr: cidr,
-    availabilityZones: ['a', 'b', 'c'].map((z) => `${primaryRegion}${z}`),
-    voice: { ...template.voice, imageDigest: `sha256:${'1'.repeat(64)}`, domainName: `voice-${id}.example.com` },
+  const raw = rawFixtureConfig({ cells: 4, tenantsPerCell: 0 });
+  for (const cell of raw.cells) cell.voice.imageDigest = `sha256:${'1'.repeat(64)}`;
+  raw.tenants = Array.from({ length: tenants }, (_, i) => {
+    const c = raw.cells[i % raw.cells.length];
+    return { id: `clinic-${String(i + 1).padStart(4, '0')}`, cell: c.id, jurisdiction: c.jurisdiction };
   });
-  const cells = [
-    cell('us-east', 'US', '111111111111', 'us-east-1', 'us-west-2', '10.10.0.0/16'),
-    cell('us-west', 'US', '333333333333', 'us-west-2', 'us-east-2', '10.30.0.0/16'),
-    cell('eu-central', 'EU', '222222222222', 'eu-central-1', 'eu-west-1', '10.20.0.0/16'),
-    cell('eu-west', 'EU', '444444444444', 'eu-west-1', 'eu-west-3', '10.40.0.0/16'),
-  ];
-  return {
-    platform: example.platform,
-    subProcessors: example.subProcessors,
-    cells,
-    tenants: Array.from({ length: tenants }, (_, i) => {
-      const c = cells[i % cells.length];
-      return { id: `clinic-${String(i + 1).padStart(4, '0')}`, cell: c.id, jurisdiction: c.jurisdiction };
-    }),
-  };
+  return raw;
 }
 
 function measure(configFile: string, packs: boolean): Measurement {
-  const out = mkdtempSync(path.join(tmpdir(), 'vp-bench-out-'));
+  const out = mkdtempSync(path.join(dir, 'out-'));
   const args = ['tsx', path.join('scripts', 'bench-synth.ts'), '--config', configFile, '--out', out];
   if (!packs) args.push('--no-packs');
   else args.push('--evidence');
@@ -82,36 +65,63 @@ function measure(configFile: string, packs: boolean): Measurement {
 }
 
 function cliExampleSeconds(): number {
-  const out = mkdtempSync(path.join(tmpdir(), 'vp-bench-cli-'));
+  const out = mkdtempSync(path.join(dir, 'cli-'));
   const started = performance.now();
   execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', out], { cwd: ROOT, stdio: 'ignore' });
   return (performance.now() - started) / 1000;
 }
 
-const sizeArg = process.argv.indexOf('--sizes');
-const sizes = sizeArg > 0 ? process.argv[sizeArg + 1].split(',').map(Number) : [10, 100, 500];
-const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+const USAGE = 'Usage: npm run bench -- [--sizes 10,100,500] [--runs 3] [--write]';
+const argv = process.argv.slice(2);
+const valueOf = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) fail(`${name} needs a value`);
+  return value;
+};
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(1);
+}
+for (const [i, arg] of argv.entries()) {
+  if (arg.startsWith('--') && !['--sizes', '--runs', '--write'].includes(arg)) fail(`Unknown argument "${arg}"`);
+  if (!arg.startsWith('--') && !['--sizes', '--runs'].includes(argv[i - 1])) fail(`Unexpected "${arg}"`);
+}
+const sizes = (valueOf('--sizes') ?? '10,100,500').split(',').map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) fail('--sizes takes whole numbers of tenants, such as 10,100,500');
+const runs = Number(valueOf('--runs') ?? 3);
+if (!Number.isInteger(runs) || runs < 1) fail('--runs takes a whole number, such as 3');
+const write = argv.includes('--write');
 
 /** The run with the median wall time of several. */
 function median(samples: Measurement[]): Measurement {
   return [...samples].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(samples.length / 2)];
 }
 const dir = mkdtempSync(path.join(tmpdir(), 'vp-bench-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const rows: Array<{ tenants: number; withPacks: Measurement; withoutPacks: Measurement }> = [];
+const total = sizes.length * runs * 2 + 1;
+let step = 0;
+const progress = (what: string) => console.error(`[${++step}/${total}] ${what}`);
 for (const tenants of sizes) {
   const file = path.join(dir, `bench-${tenants}.yaml`);
   writeFileSync(file, stringify(benchConfig(tenants)));
   const samples: Record<'with' | 'without', Measurement[]> = { with: [], without: [] };
   for (let i = 0; i < runs; i++) {
     // Alternate the order so that neither mode always runs on a warmer machine.
-    for (const packs of i % 2 === 0 ? [false, true] : [true, false]) samples[packs ? 'with' : 'without'].push(measure(file, packs));
+    for (const packs of i % 2 === 0 ? [false, true] : [true, false]) {
+      progress(`${tenants} tenants, packs ${packs ? 'on' : 'off'}, run ${i + 1} of ${runs}`);
+      const m = measure(file, packs);
+      console.error(`      ${(m.wallMs / 1000).toFixed(1)} s, ${m.peakRssMiB} MiB`);
+      samples[packs ? 'with' : 'without'].push(m);
+    }
   }
   const withoutPacks = median(samples.without);
   const withPacks = median(samples.with);
   rows.push({ tenants, withPacks, withoutPacks });
-  console.error(`measured ${tenants} tenants`);
 }
+progress('the example configuration through `npx cdk synth`');
 const cli = cliExampleSeconds();
 
 const s = (ms: number | undefined) => (ms === undefined ? 'n/a' : (ms / 1000).toFixed(1));
@@ -155,6 +165,10 @@ if (bySize[10] && bySize[100] && bySize[500]) {
 }
 const table = lines.join('\n');
 console.log(table);
-mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-writeFileSync(path.join(ROOT, 'bench', 'results.md'), `${table}\n`);
-console.log(`\nwritten to bench/results.md`);
+if (write) {
+  mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results.md'), `${table}\n`);
+  console.log(`\nwritten to bench/results.md`);
+} else {
+  console.log('\n(not written; add --write to record it in bench/results.md)');
+}
