@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './jurisdictions';
+import { RDS_POSTGRES_CLASSES_AS_OF, rdsPostgresClassesIn } from './rds-instance-classes';
 
 /**
  * The checks a field schema cannot make alone: fields that depend on one another within a cell, and
@@ -65,7 +66,7 @@ export function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['siem', 'baaSigned'],
-        message: `SIEM "${String(siem.name)}" would receive PHI without a BAA; sign a BAA with it, remove the endpoint, or set carriesPhi: false`,
+        message: `SIEM "${String(siem.name)}" would receive PHI without a BAA; sign a BAA with it or remove the endpoint (only a cell without clinics may set carriesPhi: false)`,
       });
     }
     if (jurisdiction === 'EU' && siem.dpaSigned === false) {
@@ -127,6 +128,7 @@ export function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
       message: `must be at least allocatedStorageGiB (${database.allocatedStorageGiB})`,
     });
   }
+  checkInstanceClass(cell, ctx);
   if (typeof cell.natGateways === 'number' && zones.length > 0 && cell.natGateways > zones.length) {
     ctx.addIssue({
       code: 'custom',
@@ -137,12 +139,38 @@ export function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
 }
 
 /** Checks that need more than one object: unique ids, tenants placed in existing, matching cells. */
+/**
+ * A database class the primary region does not offer would pass synthesis and fail the deploy
+ * (CloudFormation: "DB instance class not available"), so it is refused here, with what the region offers.
+ */
+function checkInstanceClass(cell: Partial<Record<string, unknown>>, ctx: z.RefinementCtx): void {
+  const database = cell.database as Partial<Record<string, unknown>> | undefined;
+  const region = cell.primaryRegion;
+  const instanceType = database?.instanceType;
+  if (typeof region !== 'string' || typeof instanceType !== 'string') return;
+  const offered = rdsPostgresClassesIn(region);
+  if (!offered || offered.includes(instanceType)) return;
+  const size = instanceType.split('.')[1];
+  const sameSize = offered.filter((c) => c.split('.')[1] === size);
+  const family = instanceType.split('.')[0];
+  const sameFamily = offered.filter((c) => c.startsWith(`${family}.`));
+  const choices = sameFamily.length > 0 ? sameFamily : sameSize.length > 0 ? sameSize : offered;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['database', 'instanceType'],
+    message:
+      `"${instanceType}" is not an RDS for PostgreSQL class that ${region} (the primary region) offers, so the deploy would fail; ` +
+      `use one it offers, such as ${choices.join(', ')} (AWS price list of ${RDS_POSTGRES_CLASSES_AS_OF}, lib/config/rds-instance-classes.ts)`,
+  });
+}
+
 export function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   const root = value as { cells?: unknown; tenants?: unknown; subProcessors?: unknown; pipeline?: unknown };
   const cells = Array.isArray(root?.cells) ? (root.cells as Array<Record<string, unknown>>) : [];
   const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
 
   const cellJurisdiction = new Map<string, unknown>();
+  const cellCarriesPhi = new Map<string, boolean>();
   const accounts = new Map<unknown, unknown>();
   cells.forEach((cell, i) => {
     if (typeof cell?.account === 'string' && accounts.has(cell.account)) {
@@ -158,6 +186,7 @@ export function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: ['cells', i, 'id'], message: `duplicate cell id "${cell.id}"; cell ids must be unique` });
     }
     cellJurisdiction.set(cell.id, cell.jurisdiction);
+    cellCarriesPhi.set(cell.id, cell.carriesPhi !== false);
   });
 
   checkSubProcessors(root, cells, ctx);
@@ -205,8 +234,17 @@ export function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
       });
       return;
     }
+    if (cellCarriesPhi.get(tenant.cell) === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenants', i, 'cell'],
+        message: `cell "${tenant.cell}" is marked carriesPhi: false, but a clinic's calls, transcripts and appointments are PHI, so a cell without PHI holds no clinics; place the clinic in a cell that carries PHI, or remove carriesPhi: false from cell "${tenant.cell}" (its sub-processors then need their BAA or DPA)`,
+      });
+    }
     const expected = cellJurisdiction.get(tenant.cell);
-    if (typeof tenant.jurisdiction === 'string' && typeof expected === 'string' && tenant.jurisdiction !== expected) {
+    const known = (j: unknown) => JURISDICTION_IDS.includes(j as JurisdictionId);
+    // A misspelt jurisdiction is reported on its own field; comparing it would only add contradicting advice.
+    if (known(tenant.jurisdiction) && known(expected) && tenant.jurisdiction !== expected) {
       ctx.addIssue({
         code: 'custom',
         path: ['tenants', i, 'jurisdiction'],

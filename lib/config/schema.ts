@@ -74,6 +74,34 @@ function positiveDays(what: string) {
 
 const regionName = z.string({ error: 'must be an AWS region name such as "us-east-1"' });
 
+/** A built-in jurisdiction; a wrong value is told the allowed ones, and a lower-case one its spelling. */
+function jurisdictionId() {
+  return z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
+    error: (issue) => {
+      const given = issue.input;
+      const upper = typeof given === 'string' ? given.toUpperCase() : undefined;
+      const spelling = upper && (JURISDICTION_IDS as string[]).includes(upper) ? ` (write "${upper}" in capitals)` : '';
+      return `${typeof given === 'string' ? `"${given}" is not a jurisdiction; ` : ''}must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}${spelling}`;
+    },
+  });
+}
+
+/**
+ * The longest a clinic's recordings or transcripts may be kept: ten years (3653 days). S3 would accept
+ * any number, so the bound is ours: our copy of a call serves the receptionist and the audit of its
+ * work, GDPR (Art. 5(1)(e), storage limitation) forbids keeping personal data longer than that purpose
+ * needs, and ten years covers the longest audit-documentation period we serve (HIPAA six, Texas ten).
+ * A clinic's medical record lives in its own record system, under its own retention law.
+ */
+export const MAX_PHI_RETENTION_DAYS = 3653;
+
+function phiRetentionDays(what: string) {
+  return positiveDays(`${what} retention`).max(
+    MAX_PHI_RETENTION_DAYS,
+    `must be at most ${MAX_PHI_RETENTION_DAYS} days (ten years): a clinic's call data is kept only as long as its purpose needs (GDPR storage limitation); the medical record belongs in the clinic's own record system`,
+  );
+}
+
 export const RetentionSchema = z.strictObject({
   /** Audit and security logs (CloudTrail, flow logs, database audit, WAF) and the audit archive. */
   auditDays: z
@@ -225,9 +253,7 @@ export const DetectionSchema = z.strictObject({
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
-    jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
-      error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
-    }),
+    jurisdiction: jurisdictionId(),
     account: z
       .string({ error: 'must be the 12-digit AWS account id as a quoted string, for example "111111111111"' })
       .regex(/^\d{12}$/, 'must be exactly 12 digits (quote it in YAML so leading zeros survive)'),
@@ -252,7 +278,12 @@ export const CellSchema = z
       .number({ error: 'must be the number of NAT gateways, from 1 up to the number of availability zones' })
       .int('must be a whole number')
       .min(1, 'must be at least 1: the voice service reaches its telephony and model providers through NAT'),
-    /** A cell that carries PHI gets the strictest checks on sub-processors and SIEM endpoints. */
+    /**
+     * Whether the cell may hold PHI (default true). A clinic's calls, transcripts, recordings and
+     * appointments are PHI by definition, so a cell with `carriesPhi: false` may hold no clinics at all
+     * (a test or staging cell); only then are the BAA checks on its sub-processors and SIEM relaxed, and
+     * its resources tagged `data-classification: internal`.
+     */
     carriesPhi: z.boolean({ error: 'must be true or false' }).default(true),
     retention: RetentionSchema,
     alerts: AlertsSchema,
@@ -269,9 +300,11 @@ export const CellSchema = z
     when: () => true,
   });
 
+const DEFAULT_PHI_RETENTION_DAYS = 365;
+
 const StoredDataSchema = (what: string) =>
   z.strictObject({
-    retentionDays: positiveDays(`${what} retention`).default(365),
+    retentionDays: phiRetentionDays(what).default(DEFAULT_PHI_RETENTION_DAYS),
   });
 
 export const TenantSchema = z.strictObject({
@@ -279,15 +312,24 @@ export const TenantSchema = z.strictObject({
     message: 'must not end with "-replication": that suffix names a tenant\'s replication role',
   }),
   cell: z.string({ error: 'must be the id of the cell this tenant belongs to' }),
-  jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
-    error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
-  }),
+  jurisdiction: jurisdictionId(),
   recordings: z
     .strictObject({
       /** A clinic may opt out of call recordings; then no recording can be written for it. */
       enabled: z.boolean({ error: 'must be true or false' }).default(true),
-      retentionDays: positiveDays('recording retention').default(365),
+      /** Required to be absent when recordings are off: a retention for recordings that never exist contradicts itself. */
+      retentionDays: phiRetentionDays('recording').optional(),
     })
+    .superRefine((recordings, ctx) => {
+      if (recordings.enabled === false && recordings.retentionDays !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retentionDays'],
+          message: 'contradicts enabled: false (no recording is ever written, so none is kept): remove retentionDays, or set enabled: true if the clinic records calls',
+        });
+      }
+    })
+    .transform((recordings) => ({ enabled: recordings.enabled, retentionDays: recordings.retentionDays ?? DEFAULT_PHI_RETENTION_DAYS }))
     .prefault({}),
   transcripts: StoredDataSchema('transcript').prefault({}),
   /**
@@ -307,6 +349,11 @@ const AgreementSchema = z.strictObject({
   /** When it was signed (YYYY-MM-DD); required when signed. */
   date: z.iso.date({ error: 'must be the signing date as YYYY-MM-DD' }).optional(),
 });
+
+/** Data categories that are PHI whenever they come from a call to a clinic. */
+const PHI_DATA_CATEGORIES = ['call-audio', 'recording', 'transcript', 'caller-phone-number', 'appointment', 'appointment-details'];
+/** Roles that process the call itself, and so see PHI whatever their categories say. */
+const PHI_ROLES: string[] = ['telephony', 'voice-ai', 'language-model'];
 
 /** A third party that processes data for the voice service (telephony, voice AI, LLM, SIEM). */
 export const SubProcessorSchema = z
@@ -331,6 +378,17 @@ export const SubProcessorSchema = z
     ),
   })
   .superRefine((sp, ctx) => {
+    // seesPhi is what the BAA check reads, so it may not be false for data that is PHI on every call.
+    if (sp.seesPhi === false) {
+      const phi = sp.dataCategories.filter((c) => PHI_DATA_CATEGORIES.includes(c));
+      if (PHI_ROLES.includes(sp.role) || phi.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['seesPhi'],
+          message: `is false, but a ${sp.role} sub-processor${phi.length > 0 ? ` that receives ${phi.join(', ')}` : ''} sees a clinic's calls, which are PHI: set seesPhi: true and sign its BAA (US) or DPA (EU)`,
+        });
+      }
+    }
     for (const kind of ['baa', 'dpa'] as const) {
       if (sp[kind].signed && !sp[kind].date) {
         ctx.addIssue({ code: 'custom', path: [kind, 'date'], message: `is missing: give the date the ${kind.toUpperCase()} was signed (YYYY-MM-DD)` });
