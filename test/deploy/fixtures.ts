@@ -1,19 +1,19 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parse, stringify } from 'yaml';
-import { DEFAULT_CONFIG_PATH } from '../../lib/config';
+import { stringify } from 'yaml';
+import { RawConfig, rawFixtureConfig } from '../fixtures/config';
 
 /** A digest that is not the placeholder. */
 export const REAL_DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 /**
- * Writes a copy of the shipped configuration to a temporary file, with a real image digest in every
- * cell unless `edit` says otherwise, and returns its path. Derived from config/platform.yaml so that
- * it stays valid as the schema grows.
+ * Writes the test fixture configuration (by default two cells, us-east and eu-central, two clinics each) to a
+ * temporary file, with a real image digest in every cell unless `edit` says otherwise, and returns
+ * its path. Built from test/fixtures/config.ts, never from the user's config/platform.yaml.
  */
-export function writeConfig(edit?: (raw: any) => void): string {
-  const raw = parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8'));
+export function writeConfig(edit?: (raw: RawConfig) => void, cells: 1 | 2 | 4 = 2): string {
+  const raw = rawFixtureConfig({ cells, tenantsPerCell: 2 });
   for (const cell of raw.cells) cell.voice.imageDigest = REAL_DIGEST;
   edit?.(raw);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'vp-deploy-')), 'platform.yaml');
