@@ -329,7 +329,10 @@ export const TenantSchema = z.strictObject({
         });
       }
     })
-    .transform((recordings) => ({ enabled: recordings.enabled, retentionDays: recordings.retentionDays ?? DEFAULT_PHI_RETENTION_DAYS }))
+    // Off means no retention at all, so that the validated config validates again as it is.
+    .transform((recordings): { enabled: true; retentionDays: number } | { enabled: false } =>
+      recordings.enabled ? { enabled: true, retentionDays: recordings.retentionDays ?? DEFAULT_PHI_RETENTION_DAYS } : { enabled: false },
+    )
     .prefault({}),
   transcripts: StoredDataSchema('transcript').prefault({}),
   /**

@@ -495,7 +495,14 @@ describe('config safety: no flag switches off a check, no contradiction passes',
     expect(validateConfig(validRaw()).tenants[0].recordings).toEqual({ enabled: true, retentionDays: 365 });
     const off = validRaw();
     off.tenants[0].recordings = { enabled: false };
-    expect(validateConfig(off).tenants[0].recordings.enabled).toBe(false);
+    expect(validateConfig(off).tenants[0].recordings).toEqual({ enabled: false });
+  });
+
+  test('a validated configuration validates again as it is (tools re-read the config.json written beside cdk.out)', () => {
+    const raw = validRaw();
+    raw.tenants[0].recordings = { enabled: false };
+    const once = validateConfig(raw);
+    expect(validateConfig(JSON.parse(JSON.stringify(once)))).toEqual(once);
   });
 
   test.each([
