@@ -44,8 +44,8 @@ describe('cdk synth through the CLI', () => {
     );
     const run = cdk(['synth', '-c', `config=${file}`]);
     expect(run.status).not.toBe(0);
-    expect(run.out).toContain('cells[0].primaryRegion: "eu-west-1" is not a US region');
-    expect(run.out).toContain('cells[0].retention.auditDays: must be at least 2192 days');
+    expect(run.out).toContain('cells[0] (us-east).primaryRegion: "eu-west-1" is not a US region');
+    expect(run.out).toContain('cells[0] (us-east).retention.auditDays: must be at least 2192 days');
     expect(run.out).not.toMatch(/^\s+at .*\.(ts|js):\d+/m);
     expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
   });

@@ -5,7 +5,7 @@
  * Source: the AWS CloudFormation Linter's region data (github.com/aws-cloudformation/cfn-lint,
  * src/cfnlint/data/schemas/extensions/aws_rds_dbinstance/dbinstanceclass_enum.json, commit 5e11c20,
  * "Update CloudFormation schemas to 2026-07-18"), which its scripts/update_specs_from_pricing.py builds
- * from the AWS Price List API; engine `postgres`, classes offered both Single-AZ and Multi-AZ.
+ * from the AWS Price List API; engine `postgres`, the classes listed for every deployment option there.
  * Copied 2026-12-02. AWS documents no static table; its own check is
  * `aws rds describe-orderable-db-instance-options --engine postgres --region <region>`
  * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.RegionSupport.html).
