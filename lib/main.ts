@@ -32,22 +32,22 @@ export function main(extend?: (app: App, cells: CellStage[]) => void, appProps: 
   try {
     const config = loadConfig(configPath);
     cells = buildPlatform(app, config);
+    extend?.(app, cells);
   } catch (e) {
     if (e instanceof ConfigError) {
       // A config mistake is the user's to fix: the message names every field; no stack trace.
       console.error(e.message);
       process.exit(1);
     }
-    throw e;
+    reportDefect(e);
   }
-  extend?.(app, cells);
 
   registerCompliancePacks(app);
   let assembly: CloudAssembly;
   try {
     assembly = app.synth();
   } catch (e) {
-    if ((e as Error).name !== 'ValidationFailed') throw e;
+    if ((e as Error).name !== 'ValidationFailed') reportDefect(e);
     const message = (e as Error).message ?? '';
     // The framework printed each finding above with its rule id and the construct to fix.
     console.error(
@@ -83,4 +83,19 @@ function enforceStatefulInventory(assembly: CloudAssembly, configPath: string, c
     console.error(`${e.message}\nThe synthesis was refused and its cloud assembly discarded.`);
     process.exit(1);
   }
+}
+
+/**
+ * Validation refuses every configuration mistake before a construct exists, so any other failure
+ * while building or synthesizing is ours: say so, and what a useful report holds.
+ */
+function reportDefect(e: unknown): never {
+  const error = e instanceof Error ? e : new Error(String(e));
+  console.error(
+    `Synthesis failed because of a defect in the voice platform app, not a mistake in your configuration: ${error.name}: ${error.message.split('\n')[0]}\n` +
+      'Nothing was synthesized. Please report it to the platform team as an issue in this repository, with the command you ran, ' +
+      'the commit (`git rev-parse HEAD`) and the details below; a configuration holds no patient data, but replace real account ids before you share it.\n' +
+      `Details for the report:\n${error.stack ?? error.message}`,
+  );
+  process.exit(70);
 }

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 import { rawFixtureConfig } from './fixtures/config';
 import { scratchDir } from './helpers';
 
@@ -45,9 +46,21 @@ describe('cdk synth through the CLI', () => {
     );
     const run = cdk(['synth', '-c', `config=${file}`]);
     expect(run.status).not.toBe(0);
-    expect(run.out).toContain('cells[0].primaryRegion: "eu-west-1" is not a US region');
-    expect(run.out).toContain('cells[0].retention.auditDays: must be at least 2192 days');
+    expect(run.out).toContain('cells[0] (us-east).primaryRegion: "eu-west-1" is not a US region');
+    expect(run.out).toContain('cells[0] (us-east).retention.auditDays: must be at least 2192 days');
     expect(run.out).not.toMatch(/^\s+at .*\.(ts|js):\d+/m);
+    expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
+  });
+
+  test('a failure inside synthesis that is not the user\'s doing says it is a defect of the app and how to report it', () => {
+    const config = path.join(scratchDir('cli-defect'), 'platform.yaml');
+    writeFileSync(config, stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 1 })));
+    const run = cdk(['synth', '--app', 'npx tsx test/fixtures/noncompliant-app.ts', '-c', `config=${config}`], { NONCOMPLIANT: 'defect' });
+    expect(run.status).not.toBe(0);
+    expect(run.out).toContain('Synthesis failed because of a defect in the voice platform app, not a mistake in your configuration');
+    expect(run.out).toContain('Not_A_Bucket_Name');
+    expect(run.out).toContain('Please report it to the platform team as an issue in this repository');
+    expect(run.out).toContain('Nothing was synthesized.');
     expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
   });
 });

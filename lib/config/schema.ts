@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './jurisdictions';
+import { JURISDICTION_IDS, JurisdictionId } from './jurisdictions';
+import { cellPlacement, crossReferences } from './cross-field-checks';
 
 /**
  * The one source of truth for the shape of `config/*.yaml`. The TypeScript types below are
@@ -9,19 +10,7 @@ import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './juris
 /** HIPAA (45 CFR 164.316(b)(2)) keeps documentation for six years; 2192 days covers leap years. */
 export const HIPAA_MIN_RETENTION_DAYS = 2192;
 
-/**
- * Clinics per cell. Each clinic adds two IAM roles and two customer-managed policies to the cell's
- * account, two buckets in each region and one stack in each region. At 400 clinics a cell uses
- * about 830 of the default 1,000 IAM roles and 1,500 managed policies, 1,600 of 10,000 buckets and
- * 410 of 2,000 stacks per region: inside every default quota with room for the cell's own roles.
- */
-export const MAX_TENANTS_PER_CELL = 400;
-
-/**
- * Clinics in all, when the deployment pipeline is on: its one template grows by about 4 KB per
- * clinic (a deploy action per stack); at 100 it stays under 60 % of CloudFormation's 1 MB limit.
- */
-export const MAX_TENANTS_WITH_PIPELINE = 100;
+export { MAX_TENANTS_PER_CELL, MAX_TENANTS_WITH_PIPELINE } from './cross-field-checks';
 
 /** The only retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [
@@ -84,6 +73,34 @@ function positiveDays(what: string) {
 }
 
 const regionName = z.string({ error: 'must be an AWS region name such as "us-east-1"' });
+
+/** A built-in jurisdiction; a wrong value is told the allowed ones, and a lower-case one its spelling. */
+function jurisdictionId() {
+  return z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
+    error: (issue) => {
+      const given = issue.input;
+      const upper = typeof given === 'string' ? given.toUpperCase() : undefined;
+      const spelling = upper && (JURISDICTION_IDS as string[]).includes(upper) ? ` (write "${upper}" in capitals)` : '';
+      return `${typeof given === 'string' ? `"${given}" is not a jurisdiction; ` : ''}must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}${spelling}`;
+    },
+  });
+}
+
+/**
+ * The longest a clinic's recordings or transcripts may be kept: ten years (3653 days). S3 would accept
+ * any number, so the bound is ours: our copy of a call serves the receptionist and the audit of its
+ * work, GDPR (Art. 5(1)(e), storage limitation) forbids keeping personal data longer than that purpose
+ * needs, and ten years covers the longest audit-documentation period we serve (HIPAA six, Texas ten).
+ * A clinic's medical record lives in its own record system, under its own retention law.
+ */
+export const MAX_PHI_RETENTION_DAYS = 3653;
+
+function phiRetentionDays(what: string) {
+  return positiveDays(`${what} retention`).max(
+    MAX_PHI_RETENTION_DAYS,
+    `must be at most ${MAX_PHI_RETENTION_DAYS} days (ten years): a clinic's call data is kept only as long as its purpose needs (GDPR storage limitation); the medical record belongs in the clinic's own record system`,
+  );
+}
 
 export const RetentionSchema = z.strictObject({
   /** Audit and security logs (CloudTrail, flow logs, database audit, WAF) and the audit archive. */
@@ -236,9 +253,7 @@ export const DetectionSchema = z.strictObject({
 export const CellSchema = z
   .strictObject({
     id: dnsId('cell id', 12),
-    jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
-      error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
-    }),
+    jurisdiction: jurisdictionId(),
     account: z
       .string({ error: 'must be the 12-digit AWS account id as a quoted string, for example "111111111111"' })
       .regex(/^\d{12}$/, 'must be exactly 12 digits (quote it in YAML so leading zeros survive)'),
@@ -263,7 +278,12 @@ export const CellSchema = z
       .number({ error: 'must be the number of NAT gateways, from 1 up to the number of availability zones' })
       .int('must be a whole number')
       .min(1, 'must be at least 1: the voice service reaches its telephony and model providers through NAT'),
-    /** A cell that carries PHI gets the strictest checks on sub-processors and SIEM endpoints. */
+    /**
+     * Whether the cell may hold PHI (default true). A clinic's calls, transcripts, recordings and
+     * appointments are PHI by definition, so a cell with `carriesPhi: false` may hold no clinics at all
+     * (a test or staging cell); only then are the BAA checks on its sub-processors and SIEM relaxed, and
+     * its resources tagged `data-classification: internal`.
+     */
     carriesPhi: z.boolean({ error: 'must be true or false' }).default(true),
     retention: RetentionSchema,
     alerts: AlertsSchema,
@@ -280,125 +300,11 @@ export const CellSchema = z
     when: () => true,
   });
 
-/** Checks within one cell: regions inside the jurisdiction, zones inside the primary region. */
-function cellPlacement(value: unknown, ctx: z.RefinementCtx): void {
-  const cell = (value ?? {}) as Partial<Record<string, unknown>>;
-  if (typeof cell.jurisdiction !== 'string' || !JURISDICTION_IDS.includes(cell.jurisdiction as JurisdictionId)) return;
-  const jurisdiction = cell.jurisdiction as JurisdictionId;
-  const allowed = regionsOf(jurisdiction).join(', ');
-  for (const field of ['primaryRegion', 'drRegion'] as const) {
-    const region = cell[field];
-    if (typeof region === 'string' && !isRegionIn(jurisdiction, region)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [field],
-        message: `"${region}" is not a ${jurisdiction} region; use one of ${allowed}`,
-      });
-    }
-  }
-  if (typeof cell.primaryRegion === 'string' && cell.drRegion === cell.primaryRegion) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['drRegion'],
-      message: `must differ from primaryRegion "${cell.primaryRegion}": disaster recovery needs a second region in ${jurisdiction}`,
-    });
-  }
-  const zones = Array.isArray(cell.availabilityZones) ? cell.availabilityZones : [];
-  const seen = new Set<unknown>();
-  zones.forEach((az, i) => {
-    if (typeof az === 'string' && typeof cell.primaryRegion === 'string' && !new RegExp(`^${cell.primaryRegion}[a-z]$`).test(az)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['availabilityZones', i],
-        message: `"${az}" is not an availability zone of primaryRegion "${cell.primaryRegion}"; use names like "${cell.primaryRegion}a"`,
-      });
-    }
-    if (seen.has(az)) {
-      ctx.addIssue({ code: 'custom', path: ['availabilityZones', i], message: `"${String(az)}" is listed twice` });
-    }
-    seen.add(az);
-  });
-  const siem = cell.siem as Partial<Record<string, unknown>> | undefined;
-  // GDPR covers every personal data, so an EU SIEM needs a DPA and EU processing even without PHI.
-  if (siem && (cell.carriesPhi !== false || jurisdiction === 'EU')) {
-    if (siem.baaSigned === false && cell.carriesPhi !== false) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['siem', 'baaSigned'],
-        message: `SIEM "${String(siem.name)}" would receive PHI without a BAA; sign a BAA with it, remove the endpoint, or set carriesPhi: false`,
-      });
-    }
-    if (jurisdiction === 'EU' && siem.dpaSigned === false) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['siem', 'dpaSigned'],
-        message: `SIEM "${String(siem.name)}" would receive EU personal data without a DPA; sign a DPA with it or remove the endpoint`,
-      });
-    }
-    if (Array.isArray(siem.processingRegions)) {
-      siem.processingRegions.forEach((region, i) => {
-        if (typeof region === 'string' && !isRegionIn(jurisdiction, region)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['siem', 'processingRegions', i],
-            message: `SIEM "${String(siem.name)}" processes data in "${region}", outside ${jurisdiction}; use a SIEM region in ${allowed}`,
-          });
-        }
-      });
-    }
-  }
-  const retention = cell.retention as Partial<Record<string, unknown>> | undefined;
-  if (typeof retention?.archiveColdAfterDays === 'number' && typeof retention?.auditDays === 'number' && retention.archiveColdAfterDays >= retention.auditDays) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['retention', 'archiveColdAfterDays'],
-      message: `must be less than auditDays (${retention.auditDays}): archive objects move to cold storage before their retention ends`,
-    });
-  }
-  const voice = cell.voice as Partial<Record<string, unknown>> | undefined;
-  if (typeof voice?.certificateArn === 'string' && typeof cell.primaryRegion === 'string') {
-    const [, , , region, account] = voice.certificateArn.split(':');
-    const accountKnown = typeof cell.account === 'string' && /^\d{12}$/.test(cell.account);
-    if (region !== cell.primaryRegion || (accountKnown && account !== cell.account)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['voice', 'certificateArn'],
-        message: `must be a certificate of account ${String(cell.account)} in the primary region ${cell.primaryRegion}: a load balancer can only use certificates of its own region`,
-      });
-    }
-  }
-  const access = cell.humanAccess as Partial<Record<string, unknown>> | undefined;
-  if (typeof access?.samlProviderArn === 'string' && typeof cell.account === 'string' && access.samlProviderArn.split(':')[4] !== cell.account) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['humanAccess', 'samlProviderArn'],
-      message: `must be a SAML provider of the cell's own account ${cell.account}: roles can only trust an identity provider registered in their account`,
-    });
-  }
-  const database = cell.database as Partial<Record<string, unknown>> | undefined;
-  if (
-    typeof database?.allocatedStorageGiB === 'number' &&
-    typeof database?.maxAllocatedStorageGiB === 'number' &&
-    database.maxAllocatedStorageGiB < database.allocatedStorageGiB
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['database', 'maxAllocatedStorageGiB'],
-      message: `must be at least allocatedStorageGiB (${database.allocatedStorageGiB})`,
-    });
-  }
-  if (typeof cell.natGateways === 'number' && zones.length > 0 && cell.natGateways > zones.length) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['natGateways'],
-      message: `must be at most the number of availability zones (${zones.length})`,
-    });
-  }
-}
+const DEFAULT_PHI_RETENTION_DAYS = 365;
 
 const StoredDataSchema = (what: string) =>
   z.strictObject({
-    retentionDays: positiveDays(`${what} retention`).default(365),
+    retentionDays: phiRetentionDays(what).default(DEFAULT_PHI_RETENTION_DAYS),
   });
 
 export const TenantSchema = z.strictObject({
@@ -406,15 +312,27 @@ export const TenantSchema = z.strictObject({
     message: 'must not end with "-replication": that suffix names a tenant\'s replication role',
   }),
   cell: z.string({ error: 'must be the id of the cell this tenant belongs to' }),
-  jurisdiction: z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]], {
-    error: `must be one of the built-in jurisdictions: ${JURISDICTION_IDS.join(', ')}`,
-  }),
+  jurisdiction: jurisdictionId(),
   recordings: z
     .strictObject({
       /** A clinic may opt out of call recordings; then no recording can be written for it. */
       enabled: z.boolean({ error: 'must be true or false' }).default(true),
-      retentionDays: positiveDays('recording retention').default(365),
+      /** Required to be absent when recordings are off: a retention for recordings that never exist contradicts itself. */
+      retentionDays: phiRetentionDays('recording').optional(),
     })
+    .superRefine((recordings, ctx) => {
+      if (recordings.enabled === false && recordings.retentionDays !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retentionDays'],
+          message: 'contradicts enabled: false (no recording is ever written, so none is kept): remove retentionDays, or set enabled: true if the clinic records calls',
+        });
+      }
+    })
+    // Off means no retention at all, so that the validated config validates again as it is.
+    .transform((recordings): { enabled: true; retentionDays: number } | { enabled: false } =>
+      recordings.enabled ? { enabled: true, retentionDays: recordings.retentionDays ?? DEFAULT_PHI_RETENTION_DAYS } : { enabled: false },
+    )
     .prefault({}),
   transcripts: StoredDataSchema('transcript').prefault({}),
   /**
@@ -434,6 +352,11 @@ const AgreementSchema = z.strictObject({
   /** When it was signed (YYYY-MM-DD); required when signed. */
   date: z.iso.date({ error: 'must be the signing date as YYYY-MM-DD' }).optional(),
 });
+
+/** Data categories that are PHI whenever they come from a call to a clinic. */
+const PHI_DATA_CATEGORIES = ['call-audio', 'recording', 'transcript', 'caller-phone-number', 'appointment', 'appointment-details'];
+/** Roles that process the call itself, and so see PHI whatever their categories say. */
+const PHI_ROLES: string[] = ['telephony', 'voice-ai', 'language-model'];
 
 /** A third party that processes data for the voice service (telephony, voice AI, LLM, SIEM). */
 export const SubProcessorSchema = z
@@ -458,6 +381,17 @@ export const SubProcessorSchema = z
     ),
   })
   .superRefine((sp, ctx) => {
+    // seesPhi is what the BAA check reads, so it may not be false for data that is PHI on every call.
+    if (sp.seesPhi === false) {
+      const phi = sp.dataCategories.filter((c) => PHI_DATA_CATEGORIES.includes(c));
+      if (PHI_ROLES.includes(sp.role) || phi.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['seesPhi'],
+          message: `is false, but a ${sp.role} sub-processor${phi.length > 0 ? ` that receives ${phi.join(', ')}` : ''} sees a clinic's calls, which are PHI: set seesPhi: true and sign its BAA (US) or DPA (EU)`,
+        });
+      }
+    }
     for (const kind of ['baa', 'dpa'] as const) {
       if (sp[kind].signed && !sp[kind].date) {
         ctx.addIssue({ code: 'custom', path: [kind, 'date'], message: `is missing: give the date the ${kind.toUpperCase()} was signed (YYYY-MM-DD)` });
@@ -503,120 +437,6 @@ export const PlatformConfigSchema = z
     // reported in one run.
     when: () => true,
   });
-
-/** Checks that need more than one object: unique ids, tenants placed in existing, matching cells. */
-function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
-  const root = value as { cells?: unknown; tenants?: unknown; subProcessors?: unknown; pipeline?: unknown };
-  const cells = Array.isArray(root?.cells) ? (root.cells as Array<Record<string, unknown>>) : [];
-  const tenants = Array.isArray(root?.tenants) ? (root.tenants as Array<Record<string, unknown>>) : [];
-
-  const cellJurisdiction = new Map<string, unknown>();
-  const accounts = new Map<unknown, unknown>();
-  cells.forEach((cell, i) => {
-    if (typeof cell?.account === 'string' && accounts.has(cell.account)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cells', i, 'account'],
-        message: `account ${cell.account} is already used by cell "${String(accounts.get(cell.account))}"; each cell needs its own account (GuardDuty, Security Hub, AWS Config and the Config service-linked role exist once per account)`,
-      });
-    }
-    accounts.set(cell?.account, cell?.id);
-    if (typeof cell?.id !== 'string') return;
-    if (cellJurisdiction.has(cell.id)) {
-      ctx.addIssue({ code: 'custom', path: ['cells', i, 'id'], message: `duplicate cell id "${cell.id}"; cell ids must be unique` });
-    }
-    cellJurisdiction.set(cell.id, cell.jurisdiction);
-  });
-
-  checkSubProcessors(root, cells, ctx);
-
-  const pipeline = (root as { pipeline?: { enabled?: unknown } }).pipeline;
-  if (pipeline?.enabled === true && tenants.length > MAX_TENANTS_WITH_PIPELINE) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['pipeline', 'enabled'],
-      message: `the pipeline supports at most ${MAX_TENANTS_WITH_PIPELINE} tenants in all (its template grows about 4 KB per tenant toward CloudFormation's 1 MB limit) and config has ${tenants.length}; deploy cells with npm run deploy instead`,
-    });
-  }
-  const perCell = new Map<unknown, number>();
-  tenants.forEach((tenant, i) => {
-    const count = (perCell.get(tenant?.cell) ?? 0) + 1;
-    perCell.set(tenant?.cell, count);
-    if (count === MAX_TENANTS_PER_CELL + 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenants', i, 'cell'],
-        message: `cell "${String(tenant.cell)}" would hold more than ${MAX_TENANTS_PER_CELL} tenants, the most one account's default IAM quotas support; place further tenants in another cell (its own account)`,
-      });
-    }
-  });
-
-  const tenantIds = new Set<string>();
-  tenants.forEach((tenant, i) => {
-    if (typeof tenant?.id === 'string') {
-      if (tenantIds.has(tenant.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['tenants', i, 'id'],
-          message: `duplicate tenant id "${tenant.id}"; tenant ids must be unique across all cells`,
-        });
-      }
-      tenantIds.add(tenant.id);
-    }
-    if (typeof tenant?.cell !== 'string') return;
-    if (!cellJurisdiction.has(tenant.cell)) {
-      const known = [...cellJurisdiction.keys()].join(', ') || '(none declared)';
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenants', i, 'cell'],
-        message: `unknown cell "${tenant.cell}"; use one of the declared cells: ${known}`,
-      });
-      return;
-    }
-    const expected = cellJurisdiction.get(tenant.cell);
-    if (typeof tenant.jurisdiction === 'string' && typeof expected === 'string' && tenant.jurisdiction !== expected) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tenants', i, 'jurisdiction'],
-        message: `is ${tenant.jurisdiction} but cell "${tenant.cell}" is ${expected}; a clinic's data must stay in its jurisdiction, so place it in a ${tenant.jurisdiction} cell`,
-      });
-    }
-  });
-}
-
-/**
- * The BAA chain: a cell that carries PHI may use a sub-processor that sees PHI only with a signed
- * BAA (US), or a signed DPA and processing inside the jurisdiction (EU).
- */
-function checkSubProcessors(root: { subProcessors?: unknown }, cells: Array<Record<string, unknown>>, ctx: z.RefinementCtx): void {
-  const list = Array.isArray(root.subProcessors) ? (root.subProcessors as Array<Record<string, any>>) : [];
-  const byId = new Map(list.filter((sp) => typeof sp?.id === 'string').map((sp) => [sp.id as string, sp]));
-  cells.forEach((cell, i) => {
-    const used = Array.isArray(cell?.subProcessors) ? (cell.subProcessors as unknown[]) : [];
-    const jurisdiction = cell?.jurisdiction as JurisdictionId;
-    if (!JURISDICTION_IDS.includes(jurisdiction)) return;
-    used.forEach((id, j) => {
-      const path = ['cells', i, 'subProcessors', j];
-      const sp = typeof id === 'string' ? byId.get(id) : undefined;
-      if (!sp) {
-        ctx.addIssue({ code: 'custom', path, message: `unknown sub-processor "${String(id)}"; use one of: ${[...byId.keys()].join(', ') || '(none declared)'}` });
-        return;
-      }
-      if (cell.carriesPhi === false || sp.seesPhi !== true) return;
-      const missing = (what: string) =>
-        ctx.addIssue({ code: 'custom', path, message: `sub-processor "${sp.name}" sees PHI in ${jurisdiction} cell "${String(cell.id)}" but ${what}` });
-      if (jurisdiction === 'US' && sp.baa?.signed !== true) missing('has no signed BAA; sign one or stop using it in this cell');
-      if (jurisdiction === 'EU') {
-        if (sp.dpa?.signed !== true) missing('has no signed DPA; sign one or stop using it in this cell');
-        const regions: unknown[] = sp.processingRegions?.EU ?? [];
-        if (regions.length === 0) missing('processes no data inside the EU; it must list EU processing regions');
-        const outside = regions.filter((r) => typeof r === 'string' && !isRegionIn('EU', r));
-        if (outside.length > 0) missing(`lists EU processing in ${outside.join(', ')}, outside the EU`);
-      }
-      if (jurisdiction === 'US' && !(sp.processingRegions?.US?.length > 0)) missing('lists no US processing regions');
-    });
-  });
-}
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 export type SubProcessorConfig = z.output<typeof SubProcessorSchema>;

@@ -24,7 +24,10 @@ export interface CdkDeployCommand {
  * deploying it. The config file is passed only when it is not the default, as an absolute path.
  * While the image is a placeholder: `'<cell>/*' '!<cell>/Voice' --exclusively`.
  */
-export function cdkDeployCommand(result: PreflightResult, concurrency: number = DEFAULT_CONCURRENCY): CdkDeployCommand {
+export function cdkDeployCommand(
+  result: Pick<PreflightResult, 'stackPatterns' | 'placeholderImage' | 'configIsDefault' | 'configPath'>,
+  concurrency: number = DEFAULT_CONCURRENCY,
+): CdkDeployCommand {
   const args = ['cdk', 'deploy', ...result.stackPatterns];
   // With a placeholder image the image stack is excluded; `--exclusively` keeps cdk from pulling it
   // back in should another stack of the cell ever come to depend on it.

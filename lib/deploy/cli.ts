@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CdkRunner, DEFAULT_CONCURRENCY, cdkDeployCommand, formatCommand } from './cdk';
 import { GitState } from './environment';
-import { IMAGE_STACK_ID, PreflightError, PreflightOptions, PreflightResult, preflight } from './preflight';
+import { IMAGE_STACK_ID, PreflightError, PreflightOptions, PreflightPreview, PreflightResult, clinicStacksSummary, preflight, preview } from './preflight';
 
 export const USAGE =
   'Usage: npm run deploy -- <cell-id> [--config <file>] [--concurrency <n>] [--dry-run] [--allow-placeholder-image]\n' +
   '  --config <file>            the platform configuration (default: config/platform.yaml)\n' +
   `  --concurrency <n>          stacks deployed in parallel, dependencies permitting (default: ${DEFAULT_CONCURRENCY})\n` +
-  '  --dry-run                  run every check and print the cdk command instead of running it\n' +
+  '  --dry-run                  preview, offline too: run every check it can, report each, print the cdk command\n' +
   `  --allow-placeholder-image  first deploy of a new cell: deploy every stack except <cell>/${IMAGE_STACK_ID}`;
 
 export interface DeployArguments {
@@ -68,6 +68,8 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
 export interface DeployDependencies {
   /** STS for a region; the CLI passes a client with bounded timeouts. */
   readonly sts: PreflightOptions['sts'];
+  /** CloudFormation for a region, to compare the clinic stacks in the account with config. */
+  readonly cloudformation: PreflightOptions['cloudformation'];
   /** Runs cdk; tests pass a fake. */
   readonly runner: CdkRunner;
   readonly out?: (line: string) => void;
@@ -91,16 +93,23 @@ export async function runDeploy(argv: readonly string[], deps: DeployDependencie
       out(USAGE);
       return 0;
     }
-    const result = await preflight({
+    const options: PreflightOptions = {
       cellId: args.cellId,
       configPath: args.configPath,
       sts: deps.sts,
+      cloudformation: deps.cloudformation,
       allowPlaceholderImage: args.allowPlaceholderImage,
       now: deps.now,
       git: deps.git,
       env: deps.env,
       stsTimeoutMs: deps.stsTimeoutMs,
-    });
+    };
+    if (args.dryRun) {
+      const previewed = await preview(options);
+      for (const line of previewReport(previewed, args.cellId, args.concurrency)) out(line);
+      return previewed.checks.some((c) => c.status === 'failed') ? 1 : 0;
+    }
+    const result = await preflight(options);
     const command = cdkDeployCommand(result, args.concurrency);
     for (const line of changeRecord(result)) out(line);
     if (args.allowPlaceholderImage && !result.placeholderImage) {
@@ -111,10 +120,6 @@ export async function runDeploy(argv: readonly string[], deps: DeployDependencie
         `Warning: the image digest is the placeholder, so ${result.cell.id}/${IMAGE_STACK_ID} is left out. ` +
           `Push the voice image, put its digest in config and deploy again without --allow-placeholder-image.`,
       );
-    }
-    if (args.dryRun) {
-      out(`Dry run, nothing deployed. The command would be:\n  ${formatCommand(command)}`);
-      return 0;
     }
     out(`Running: ${formatCommand(command)}`);
     return await deps.runner(command.command, command.args);
@@ -140,6 +145,7 @@ export function changeRecord(result: PreflightResult): string[] {
     ['DR region', cell.drRegion],
     ['stacks', result.stackPatterns.map((p) => `'${p}'`).join(' ')],
     ['voice image', result.placeholderImage ? `${cell.voice.imageDigest} (placeholder)` : cell.voice.imageDigest],
+    ['clinic stacks', clinicStacksSummary(result.clinicsInAccount)],
     ['config', result.configPath],
     ['config SHA-256', result.configSha256],
     ['git commit', git],
@@ -147,4 +153,32 @@ export function changeRecord(result: PreflightResult): string[] {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return ['Deploy preflight passed. Change record:', ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`)];
+}
+
+const STATUS_LABEL: Record<PreflightPreview['checks'][number]['status'], string> = { passed: 'passed', failed: 'FAILED', 'not-run': 'not run' };
+
+/** The dry run's report: each check and its outcome, the change record when all passed, and the command. */
+export function previewReport(previewed: PreflightPreview, cellId: string, concurrency: number): string[] {
+  const lines = [`Dry run for cell ${cellId}: every check that can run here, nothing deployed.`];
+  const width = Math.max(...previewed.checks.map((c) => c.name.length));
+  for (const check of previewed.checks) {
+    const [first, ...rest] = check.detail.split('\n');
+    lines.push(`  ${STATUS_LABEL[check.status].padEnd(7)}  ${check.name.padEnd(width)}  ${first}`, ...rest.map((l) => `    ${l}`));
+  }
+  const failed = previewed.checks.filter((c) => c.status === 'failed').length;
+  const notRun = previewed.checks.filter((c) => c.status === 'not-run').length;
+  if (previewed.result) {
+    lines.push(...changeRecord(previewed.result));
+  } else {
+    const parts = [];
+    if (failed > 0) parts.push(`${failed} ${failed === 1 ? 'check' : 'checks'} failed: the deploy refuses until ${failed === 1 ? 'it is' : 'they are'} fixed`);
+    if (notRun > 0) {
+      parts.push(
+        `${notRun} could not run here${previewed.account ? ` (they need credentials of account ${previewed.account})` : ''}: the deploy runs them and refuses if they fail`,
+      );
+    }
+    lines.push(`${parts.join('; ')}.`);
+  }
+  lines.push(`The command it would run:\n  ${formatCommand(cdkDeployCommand(previewed.command, concurrency))}`);
+  return lines;
 }

@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { STSClient } from '@aws-sdk/client-sts';
 import { spawnRunner } from './cdk';
 import { runDeploy } from './cli';
@@ -16,10 +17,20 @@ export function stsClientFor(region: string): STSClient {
   });
 }
 
+/** A CloudFormation client for a region of the cell, bounded like the STS client. */
+export function cloudFormationClientFor(region: string): CloudFormationClient {
+  return new CloudFormationClient({
+    region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+  });
+}
+
 /** The deploy entry point (`npm run deploy -- <cell-id>`): sets the exit code, prints no stack trace for a refusal. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   process.exitCode = await runDeploy(argv, {
     sts: stsClientFor,
+    cloudformation: cloudFormationClientFor,
     runner: spawnRunner(PROJECT_ROOT),
     git: () => gitState(PROJECT_ROOT),
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { CloudFormationClient, paginateListStacks } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CellConfig, ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig, loadConfig } from '../config';
 import { cellPrefix } from '../naming';
@@ -15,6 +16,15 @@ import { GitState, profilesForAccount } from './environment';
 /** The stack of a cell that runs the voice image (`lib/cell-stage.ts`); a test keeps the two in step. */
 export const IMAGE_STACK_ID = 'Voice';
 
+/**
+ * The CloudFormation names of a clinic's stacks, as `lib/cell-stage.ts` makes them (a Stage's stack
+ * is named `<stage>-<id>`); a test keeps the two in step. The primary stack lives in the cell's
+ * primary region, the replica stack in its DR region.
+ */
+export function clinicStackNames(cellId: string, tenantId: string): { primary: string; replica: string } {
+  return { primary: `${cellId}-Tenant-${tenantId}`, replica: `${cellId}-TenantReplica-${tenantId}` };
+}
+
 /** How long the whole STS check (credential resolution and the call) may take before it is a failure. */
 export const DEFAULT_STS_TIMEOUT_MS = 30_000;
 
@@ -28,7 +38,9 @@ export type PreflightRefusal =
   | 'no-credentials'
   | 'credentials-rejected'
   | 'sts-failed'
-  | 'wrong-account';
+  | 'wrong-account'
+  | 'clinic-stacks-orphaned'
+  | 'clinic-stacks-unreadable';
 
 /** A refused deploy. The message is complete and user-facing: print it as is, without a stack trace. */
 export class PreflightError extends Error {
@@ -52,6 +64,11 @@ export interface PreflightOptions {
    * primary region. A client made by the factory is destroyed after the call.
    */
   readonly sts: STSClient | ((region: string) => STSClient);
+  /**
+   * Makes a CloudFormation client for a region (the cell's primary and DR regions), to compare the
+   * clinic stacks in the account with config. Each client is destroyed after use.
+   */
+  readonly cloudformation: (region: string) => CloudFormationClient;
   /** Deploy a cell whose image digest is still the placeholder, leaving out the stack that runs the image. */
   readonly allowPlaceholderImage?: boolean;
   /** Upper bound for the STS check, credential resolution included. */
@@ -81,67 +98,240 @@ export interface PreflightResult {
   readonly placeholderImage: boolean;
   /** The cdk stack selection: the whole cell, minus the image stack while the image is a placeholder. */
   readonly stackPatterns: readonly string[];
+  /** The clinics whose stacks exist in the cell's account, every one of them placed in this cell by config. */
+  readonly clinicsInAccount: readonly string[];
+}
+
+/** The outcome of one check: `not-run` when it needs something the preview does not have (credentials). */
+export interface PreflightCheck {
+  readonly name: string;
+  readonly status: 'passed' | 'failed' | 'not-run';
+  /** What was found, or the complete refusal when it failed. */
+  readonly detail: string;
+  readonly reason?: PreflightRefusal;
+}
+
+/** Every check of a preview, and what the cdk command would be. */
+export interface PreflightPreview {
+  readonly checks: readonly PreflightCheck[];
+  /** The change record, when every check passed. */
+  readonly result?: PreflightResult;
+  /** Enough to print the command cdk would run, as far as it is known. */
+  readonly command: Pick<PreflightResult, 'stackPatterns' | 'placeholderImage' | 'configPath' | 'configIsDefault'>;
+  /** The account whose credentials the checks that did not run need, when the cell is known. */
+  readonly account?: string;
 }
 
 /**
- * Validates config, the cell and its image digest, then confirms with STS that the credentials in
- * use belong to the cell's account. Returns the change record; throws PreflightError otherwise.
+ * Validates config, the cell and its image digest, confirms with STS that the credentials in use
+ * belong to the cell's account, and compares the clinic stacks in that account with config.
+ * Returns the change record; throws PreflightError at the first refusal.
  */
 export async function preflight(options: PreflightOptions): Promise<PreflightResult> {
+  const { result } = await inspect(options, 'deploy');
+  return result!;
+}
+
+/**
+ * The dry run: every check that can run, each with its outcome, instead of stopping at the first
+ * refusal. Without AWS credentials the account and clinic-stack checks are reported as not run.
+ */
+export async function preview(options: PreflightOptions): Promise<PreflightPreview> {
+  return inspect(options, 'preview');
+}
+
+async function inspect(options: PreflightOptions, mode: 'deploy' | 'preview'): Promise<PreflightPreview> {
   const configPath = path.resolve(options.configPath ?? DEFAULT_CONFIG_PATH);
   const source = path.relative(process.cwd(), configPath) || configPath;
+  const configIsDefault = configPath === path.resolve(DEFAULT_CONFIG_PATH);
+  const checks: PreflightCheck[] = [];
+  const passed = (name: string, detail: string) => checks.push({ name, status: 'passed', detail });
+  const notRun = (names: string[], detail: string) => names.forEach((name) => checks.push({ name, status: 'not-run', detail }));
+  const failed = (name: string, e: PreflightError) => {
+    if (mode === 'deploy') throw e;
+    checks.push({ name, status: 'failed', detail: e.message, reason: e.reason });
+  };
+  let command: PreflightPreview['command'] = { stackPatterns: [`${options.cellId}/*`], placeholderImage: false, configPath, configIsDefault };
 
   let config: PlatformConfig;
+  let configSha256: string;
   try {
     config = loadConfig(configPath);
+    configSha256 = createHash('sha256').update(readFileSync(configPath)).digest('hex');
   } catch (e) {
-    if (e instanceof ConfigError) throw new PreflightError('config', e.message, { cause: e });
-    throw e;
+    if (!(e instanceof ConfigError)) throw e;
+    failed('config', new PreflightError('config', e.message, { cause: e }));
+    notRun(['cell', 'voice image', 'pipeline', 'account', 'clinic stacks'], 'needs a valid configuration');
+    return { checks, command };
   }
-  const configSha256 = createHash('sha256').update(readFileSync(configPath)).digest('hex');
+  passed('config', `${source} is valid (SHA-256 ${configSha256})`);
 
   const index = config.cells.findIndex((c) => c.id === options.cellId);
   if (index < 0) {
     const known = config.cells.map((c) => c.id);
-    throw new PreflightError(
-      'unknown-cell',
-      `Refusing to deploy: ${source} has no cell "${options.cellId}". ` +
-        (known.length > 0 ? `The cells it defines are: ${known.join(', ')}.` : 'It defines no cells.') +
-        ' Nothing was deployed.',
+    failed(
+      'cell',
+      new PreflightError(
+        'unknown-cell',
+        `Refusing to deploy: ${source} has no cell "${options.cellId}". ` +
+          (known.length > 0 ? `The cells it defines are: ${known.join(', ')}.` : 'It defines no cells.') +
+          ' Nothing was deployed.',
+      ),
     );
+    notRun(['voice image', 'pipeline', 'account', 'clinic stacks'], `needs a cell "${options.cellId}" in the configuration`);
+    return { checks, command };
   }
   const cell = config.cells[index];
-  const field = `cells[${index}]`;
+  const field = `cells[${index}] (${cell.id})`;
+  const clinics = config.tenants.filter((t) => t.cell === cell.id).length;
+  passed('cell', `${cell.id}: ${cell.jurisdiction}, account ${cell.account}, ${cell.primaryRegion} with DR in ${cell.drRegion}, ${clinics} ${clinics === 1 ? 'clinic' : 'clinics'}`);
 
   const placeholderImage = cell.voice.imageDigest === PLACEHOLDER_IMAGE_DIGEST;
+  const imageStack = `${cell.id}/${IMAGE_STACK_ID}`;
+  const stackPatterns = placeholderImage && options.allowPlaceholderImage ? [`${cell.id}/*`, `!${imageStack}`] : [`${cell.id}/*`];
+  command = { stackPatterns, placeholderImage: placeholderImage && !!options.allowPlaceholderImage, configPath, configIsDefault };
   if (placeholderImage && !options.allowPlaceholderImage) {
-    throw new PreflightError('placeholder-image', placeholderMessage(config, cell, field, source));
+    failed('voice image', new PreflightError('placeholder-image', placeholderMessage(config, cell, field, source)));
+  } else {
+    passed('voice image', placeholderImage ? `placeholder digest: first deploy, every stack except ${imageStack}` : cell.voice.imageDigest);
   }
   // With the pipeline on, a hand deploy would bypass its approvals; only a cell's first deploy is done by hand.
   if (config.pipeline?.enabled && !placeholderImage) {
-    throw new PreflightError(
-      'pipeline-owns-deploys',
-      `Refusing to deploy: ${source} enables the deployment pipeline (pipeline.enabled), so cell "${cell.id}" is deployed ` +
-        'by the pipeline, with its approvals, when a change reaches the branch. Only the first deploy of a new cell, ' +
-        'before it has an image, is done by hand. Nothing was deployed.',
+    failed(
+      'pipeline',
+      new PreflightError(
+        'pipeline-owns-deploys',
+        `Refusing to deploy: ${source} enables the deployment pipeline (pipeline.enabled), so cell "${cell.id}" is deployed ` +
+          'by the pipeline, with its approvals, when a change reaches the branch. Only the first deploy of a new cell, ' +
+          'before it has an image, is done by hand. Nothing was deployed.',
+      ),
+    );
+  } else {
+    passed('pipeline', config.pipeline?.enabled ? 'the pipeline is on; the first deploy of a new cell is done by hand' : 'no deployment pipeline owns this cell');
+  }
+
+  let caller: PreflightResult['caller'] | undefined;
+  try {
+    caller = await callerIdentity(cell, field, source, options);
+    passed('account', `${caller.arn} is in account ${caller.account}`);
+  } catch (e) {
+    if (!(e instanceof PreflightError)) throw e;
+    if (mode === 'preview' && e.reason === 'no-credentials') {
+      notRun(['account'], `needs AWS credentials of account ${cell.account}: STS GetCallerIdentity confirms that they belong to the cell's account`);
+    } else {
+      failed('account', e);
+    }
+  }
+
+  let clinicsInAccount: string[] | undefined;
+  if (caller) {
+    try {
+      clinicsInAccount = await checkClinicStacks(config, cell, source, options);
+      passed('clinic stacks', clinicStacksSummary(clinicsInAccount));
+    } catch (e) {
+      if (!(e instanceof PreflightError)) throw e;
+      failed('clinic stacks', e);
+    }
+  } else {
+    notRun(
+      ['clinic stacks'],
+      `needs AWS credentials of account ${cell.account}: CloudFormation ListStacks in ${cell.primaryRegion} and ${cell.drRegion} shows each clinic's stacks, and a clinic with stacks there must still be placed in this cell`,
     );
   }
 
-  const caller = await callerIdentity(cell, field, source, options);
-
-  const imageStack = `${cell.id}/${IMAGE_STACK_ID}`;
+  if (checks.some((c) => c.status !== 'passed') || !caller || !clinicsInAccount) return { checks, command, account: cell.account };
   return {
-    platform: config.platform,
-    cell,
-    configPath,
-    configIsDefault: configPath === path.resolve(DEFAULT_CONFIG_PATH),
-    configSha256,
-    caller,
-    git: options.git?.(),
-    timestamp: (options.now?.() ?? new Date()).toISOString(),
-    placeholderImage,
-    stackPatterns: placeholderImage ? [`${cell.id}/*`, `!${imageStack}`] : [`${cell.id}/*`],
+    checks,
+    command,
+    account: cell.account,
+    result: {
+      platform: config.platform,
+      cell,
+      configPath,
+      configIsDefault,
+      configSha256,
+      caller,
+      git: options.git?.(),
+      timestamp: (options.now?.() ?? new Date()).toISOString(),
+      placeholderImage,
+      stackPatterns,
+      clinicsInAccount,
+    },
   };
+}
+
+/** One line for the change record: how the clinic stacks in the account compare with config. */
+export function clinicStacksSummary(clinics: readonly string[]): string {
+  return clinics.length === 0
+    ? 'none in the account yet'
+    : `${clinics.length} in the account (${clinics.join(', ')}), each still placed in this cell by config`;
+}
+
+/**
+ * A clinic leaves a cell only through offboarding, and moves only by the documented procedure: a
+ * clinic whose stacks are in the cell's account but whom config no longer places in the cell would
+ * leave its key and PHI buckets behind, unmanaged. Lists the stacks in the primary and DR regions and
+ * refuses such a clinic by name. Returns the clinics found.
+ */
+async function checkClinicStacks(config: PlatformConfig, cell: CellConfig, source: string, options: PreflightOptions): Promise<string[]> {
+  const found = new Map<string, string>();
+  for (const [region, kind] of [[cell.primaryRegion, 'primary'], [cell.drRegion, 'replica']] as const) {
+    const prefix = clinicStackNames(cell.id, '')[kind];
+    for (const name of await liveStackNames(cell, region, options)) {
+      const tenantId = name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
+      if (tenantId && !found.has(tenantId)) found.set(tenantId, `${name} in ${region}`);
+    }
+  }
+  const orphans: string[] = [];
+  for (const [tenantId, where] of found) {
+    const index = config.tenants.findIndex((t) => t.id === tenantId);
+    const tenant = config.tenants[index];
+    if (tenant?.cell === cell.id) continue;
+    orphans.push(
+      tenant
+        ? `${tenantId} (stack ${where}) is now placed in cell "${tenant.cell}" (tenants[${index}] (${tenantId}).cell in ${source}), but its data does not follow it there. ` +
+            `Put it back in cell "${cell.id}" and move it by the procedure in the README, "Move a clinic to another cell": export its data and offboard it from "${cell.id}", and onboard it in "${tenant.cell}" under a new id.`
+        : `${tenantId} (stack ${where}) is no longer in ${source}, but a clinic leaves a cell only through offboarding. ` +
+            `Put its entry back in cell "${cell.id}"; to end its contract follow "Offboard a clinic" in the README, whose last step deletes its stacks before the entry is removed.`,
+    );
+  }
+  if (orphans.length > 0) {
+    throw new PreflightError(
+      'clinic-stacks-orphaned',
+      `Refusing to deploy cell "${cell.id}": account ${cell.account} holds the stacks of ${orphans.length === 1 ? 'a clinic' : 'clinics'} that config no longer places in this cell, ` +
+        'and a deploy would leave their keys and PHI buckets behind, unmanaged. Nothing was deployed.\n' +
+        orphans.map((o) => `  - ${o}`).join('\n'),
+    );
+  }
+  return [...found.keys()].sort();
+}
+
+/** The names of the stacks of a region that exist (ListStacks also reports stacks deleted in the last 90 days). */
+async function liveStackNames(cell: CellConfig, region: string, options: PreflightOptions): Promise<string[]> {
+  const client = options.cloudformation(region);
+  const names: string[] = [];
+  try {
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStacks.html
+    for await (const page of paginateListStacks({ client }, {})) {
+      for (const stack of page.StackSummaries ?? []) {
+        if (stack.StackName && stack.StackStatus !== 'DELETE_COMPLETE') names.push(stack.StackName);
+      }
+    }
+  } catch (e) {
+    const name = errorName(e);
+    const detail = firstLine(e);
+    throw new PreflightError(
+      'clinic-stacks-unreadable',
+      `Refusing to deploy cell "${cell.id}" to account ${cell.account}: the check that no clinic was removed from config or moved to another cell ` +
+        `could not list the stacks: CloudFormation ListStacks in ${region} failed with ${name}${detail ? ` (${detail})` : ''}. Nothing was deployed. ` +
+        'The credentials need cloudformation:ListStacks (the deployment role has it); if they have it, retry in a minute, and check network access ' +
+        `to cloudformation.${region}.amazonaws.com.`,
+      { cause: e },
+    );
+  } finally {
+    client.destroy();
+  }
+  return names;
 }
 
 function placeholderMessage(config: PlatformConfig, cell: CellConfig, field: string, source: string): string {

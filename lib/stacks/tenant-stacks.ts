@@ -32,7 +32,10 @@ export function phiKindsOf(tenant: TenantConfig): PhiKind[] {
 }
 
 function retentionDaysOf(tenant: TenantConfig, kind: PhiKind): number {
-  return kind === 'rec' ? tenant.recordings.retentionDays : tenant.transcripts.retentionDays;
+  if (kind === 'txt') return tenant.transcripts.retentionDays;
+  // phiKindsOf never yields 'rec' for a clinic whose recordings are off.
+  if (!tenant.recordings.enabled) throw new Error(`tenant ${tenant.id} keeps no recordings`);
+  return tenant.recordings.retentionDays;
 }
 
 const KIND_IDS: Record<PhiKind, string> = { rec: 'Recordings', txt: 'Transcripts' };

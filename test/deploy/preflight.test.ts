@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient, ListStacksCommand, StackSummary } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ConfigError, PLACEHOLDER_IMAGE_DIGEST, loadConfig } from '../../lib/config';
 import {
   DeployDependencies,
   IMAGE_STACK_ID,
   PreflightError,
+  clinicStackNames,
   PreflightOptions,
   preflight,
   profilesForAccount,
@@ -18,17 +20,51 @@ import {
 } from '../../lib/deploy';
 import { buildPlatform } from '../../lib/platform';
 import { VoiceStack } from '../../lib/stacks/voice-stack';
-import { fixtureConfig } from '../fixtures/config';
+import { fixtureConfig, fixtureTenantId } from '../fixtures/config';
 import { cdkJsonContext } from '../helpers';
 import { REAL_DIGEST, sdkError, writeConfig } from './fixtures';
+
+/** Where config/platform.yaml would be: a fixture file while a test sets it, so that no test reads the user's config. */
+let mockDefaultConfigPath: string | undefined;
+jest.mock('../../lib/config/load', () => {
+  const actual = jest.requireActual('../../lib/config/load');
+  return {
+    ...actual,
+    get DEFAULT_CONFIG_PATH() {
+      return mockDefaultConfigPath ?? '/nonexistent/config/platform.yaml';
+    },
+  };
+});
 
 const US_ACCOUNT = '111111111111';
 const CALLER_ARN = `arn:aws:sts::${US_ACCOUNT}:assumed-role/deployer/alice`;
 const NOW = new Date('2026-11-26T04:56:22.000Z');
 
 const sts = mockClient(STSClient);
-beforeEach(() => sts.reset());
-afterAll(() => sts.restore());
+const cfn = mockClient(CloudFormationClient);
+beforeEach(() => {
+  sts.reset();
+  cfn.reset();
+  // By default the cell's account holds the stacks of exactly the clinics config places in it.
+  cfn.on(ListStacksCommand).callsFake(async () => ({ StackSummaries: [] }));
+});
+afterAll(() => {
+  sts.restore();
+  cfn.restore();
+});
+
+/** A stack as ListStacks reports it. */
+function stack(StackName: string, StackStatus: StackSummary['StackStatus'] = 'CREATE_COMPLETE'): StackSummary {
+  return { StackName, StackStatus, CreationTime: new Date('2026-01-01T00:00:00Z'), StackId: `arn:aws:cloudformation:us-east-1:111111111111:stack/${StackName}/0` };
+}
+
+/** ListStacks answers per region: the region a client was made for decides the answer. */
+function stacksIn(byRegion: Record<string, StackSummary[]>) {
+  cfn.on(ListStacksCommand).callsFake(async (_input, getClient) => {
+    const region = await (getClient() as CloudFormationClient).config.region();
+    return { StackSummaries: byRegion[region] ?? [] };
+  });
+}
 
 function callerIn(account: string, arn = `arn:aws:sts::${account}:assumed-role/deployer/alice`) {
   sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: arn, UserId: 'AROAEXAMPLE:alice' });
@@ -40,8 +76,10 @@ function harness(overrides: Partial<DeployDependencies> = {}) {
   const err: string[] = [];
   const runner = jest.fn(async (_command: string, _args: readonly string[]) => 0);
   const stsFor = jest.fn((region: string) => new STSClient({ region }));
+  const cfnFor = jest.fn((region: string) => new CloudFormationClient({ region }));
   const deps: DeployDependencies = {
     sts: stsFor,
+    cloudformation: cfnFor,
     runner,
     out: (line) => out.push(line),
     err: (line) => err.push(line),
@@ -50,13 +88,20 @@ function harness(overrides: Partial<DeployDependencies> = {}) {
     env: { AWS_CONFIG_FILE: '/dev/null' },
     ...overrides,
   };
-  return { deps, out, err, runner, stsFor };
+  return { deps, out, err, runner, stsFor, cfnFor };
 }
 
 /** Runs the preflight alone with a mocked STS and returns its refusal. */
 async function refusal(options: Partial<PreflightOptions> & { cellId?: string } = {}): Promise<PreflightError> {
   try {
-    await preflight({ cellId: 'us-east', configPath: writeConfig(), sts: new STSClient({ region: 'us-east-1' }), env: {}, ...options });
+    await preflight({
+      cellId: 'us-east',
+      configPath: writeConfig(),
+      sts: new STSClient({ region: 'us-east-1' }),
+      cloudformation: (region) => new CloudFormationClient({ region }),
+      env: {},
+      ...options,
+    });
   } catch (e) {
     if (e instanceof PreflightError) return e;
     throw e;
@@ -150,11 +195,16 @@ describe('deploy with the right account', () => {
     expect(out.join('\n')).toMatch(/^ {2}git commit +not available$/m);
   });
 
-  test('the shipped config is not passed to cdk with -c, which reads it by default', async () => {
+  test('the default config is not passed to cdk with -c, which reads it by default', async () => {
     callerIn(US_ACCOUNT);
     const { deps, runner } = harness();
-    // The shipped config carries the placeholder, so only the first-deploy mode gets past it.
-    expect(await runDeploy(['us-east', '--allow-placeholder-image'], deps)).toBe(0);
+    // The default path points at a fixture here (see jest.mock above), never at the user's file.
+    mockDefaultConfigPath = writeConfig();
+    try {
+      expect(await runDeploy(['us-east'], deps)).toBe(0);
+    } finally {
+      mockDefaultConfigPath = undefined;
+    }
     expect(runner.mock.calls[0][1]).not.toContain('-c');
   });
 });
@@ -175,7 +225,7 @@ describe('deploy refused', () => {
     expect(message).toContain('belong to account 999999999999');
     expect(message).toContain('configured for account 111111111111');
     expect(message).toContain('arn:aws:sts::999999999999:assumed-role/deployer/alice');
-    expect(message).toContain('cells[0].account');
+    expect(message).toContain('cells[0] (us-east).account');
     expect(message).toContain('The current profile is eu-prod.');
     expect(message).toContain('Nothing was deployed.');
   });
@@ -262,7 +312,7 @@ describe('deploy refused', () => {
       raw.cells[0].voice.imageDigest = PLACEHOLDER_IMAGE_DIGEST;
     });
     const { message } = await refusedRun(['us-east', '--config', config]);
-    expect(message).toContain('cells[0].voice.imageDigest');
+    expect(message).toContain('cells[0] (us-east).voice.imageDigest');
     expect(message).toContain('still the placeholder');
     expect(message).toContain('ECR repository vp-us-east/voice (111111111111.dkr.ecr.us-east-1.amazonaws.com/vp-us-east/voice)');
     expect(message).toContain('--allow-placeholder-image');
@@ -295,7 +345,7 @@ describe('deploy refused', () => {
     } catch (e) {
       expected = (e as ConfigError).message;
     }
-    expect(expected).toContain('cells[0].account');
+    expect(expected).toContain('cells[0] (us-east).account');
     const { err } = await refusedRun(['us-east', '--config', config]);
     expect(err).toEqual([expected]);
   });
@@ -373,3 +423,149 @@ describe('helpers', () => {
     expect(await run(process.execPath, ['-e', ''])).toBe(0);
   });
 });
+
+describe('a clinic that disappeared from the cell or moved is refused by name', () => {
+  const c1 = fixtureTenantId('us-east', 1);
+  const c2 = fixtureTenantId('us-east', 2);
+  const inPlace = () => ({
+    'us-east-1': [stack(`us-east-Tenant-${c1}`), stack(`us-east-Tenant-${c2}`), stack('us-east-Network'), stack('eu-central-Tenant-eu-central-c001')],
+    'us-west-2': [stack(`us-east-TenantReplica-${c1}`), stack(`us-east-TenantReplica-${c2}`)],
+  });
+
+  test('clinics whose stacks match config pass, both regions are listed, and the change record says so', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn(inPlace());
+    const { deps, out, runner, cfnFor } = harness();
+    expect(await runDeploy(['us-east', '--config', writeConfig()], deps)).toBe(0);
+    expect(cfnFor.mock.calls.map(([region]) => region).sort()).toEqual(['us-east-1', 'us-west-2']);
+    expect(runner).toHaveBeenCalledTimes(1);
+    expect(out.join('\n')).toMatch(new RegExp(`^ {2}clinic stacks +2 in the account \\(${c1}, ${c2}\\), each still placed in this cell by config$`, 'm'));
+  });
+
+  test('a clinic removed from config: refused, naming it, its stack and the offboarding procedure; nothing runs', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn(inPlace());
+    const config = writeConfig((raw) => {
+      raw.tenants = raw.tenants.filter((t: { id: string }) => t.id !== c2);
+    });
+    const { deps, err, out, runner } = harness();
+    expect(await runDeploy(['us-east', '--config', config], deps)).toBe(1);
+    expect(runner).not.toHaveBeenCalled();
+    expect(out).toEqual([]);
+    const message = err.join('\n');
+    expect(message).toContain('Refusing to deploy cell "us-east": account 111111111111 holds the stacks of a clinic that config no longer places in this cell');
+    expect(message).toContain(`${c2} (stack us-east-Tenant-${c2} in us-east-1) is no longer in`);
+    expect(message).toContain('a clinic leaves a cell only through offboarding');
+    expect(message).toContain('"Offboard a clinic" in the README');
+    expect(message).toContain('Nothing was deployed.');
+  });
+
+  test('a clinic moved to another cell: refused, naming it, the new cell, the field and the move procedure', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn(inPlace());
+    const config = writeConfig((raw) => {
+      raw.tenants.find((t: { id: string }) => t.id === c2).cell = 'us-west';
+    }, 4);
+    const e = await refusal({ configPath: config });
+    expect(e.reason).toBe('clinic-stacks-orphaned');
+    expect(e.message).toContain(`${c2} (stack us-east-Tenant-${c2} in us-east-1) is now placed in cell "us-west" (tenants[1] (${c2}).cell in`);
+    expect(e.message).toContain('its data does not follow it there');
+    expect(e.message).toContain('"Move a clinic to another cell"');
+    expect(e.message).not.toContain(c1);
+  });
+
+  test('a clinic whose primary stack is gone but whose DR replica stack remains is still refused', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn({ 'us-west-2': [stack(`us-east-TenantReplica-clinic-old`)] });
+    const e = await refusal();
+    expect(e.reason).toBe('clinic-stacks-orphaned');
+    expect(e.message).toContain('clinic-old (stack us-east-TenantReplica-clinic-old in us-west-2) is no longer in');
+  });
+
+  test('stacks deleted earlier (ListStacks keeps them for 90 days) do not count', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn({ 'us-east-1': [stack('us-east-Tenant-clinic-old', 'DELETE_COMPLETE')] });
+    const { deps } = harness();
+    expect(await runDeploy(['us-east', '--config', writeConfig()], deps)).toBe(0);
+  });
+
+  test('ListStacks refused: the deploy is refused, since the check cannot run', async () => {
+    callerIn(US_ACCOUNT);
+    cfn.on(ListStacksCommand).rejects(sdkError('AccessDenied', 'User is not authorized to perform: cloudformation:ListStacks'));
+    const e = await refusal();
+    expect(e.reason).toBe('clinic-stacks-unreadable');
+    expect(e.message).toContain('CloudFormation ListStacks in us-east-1 failed with AccessDenied');
+    expect(e.message).toContain('cloudformation:ListStacks');
+  });
+
+  test('clinicStackNames names the stacks as the cell builds them', () => {
+    const app = new App({ context: cdkJsonContext() });
+    const [cell] = buildPlatform(app, fixtureConfig({ cells: 1, tenantsPerCell: 1 }));
+    const names = clinicStackNames('us-east', fixtureTenantId('us-east', 1));
+    const stackNames = cell.node.children.filter((c): c is Stack => c instanceof Stack).map((s) => [s.stackName, s.region]);
+    expect(stackNames).toContainEqual([names.primary, 'us-east-1']);
+    expect(stackNames).toContainEqual([names.replica, 'us-west-2']);
+  });
+});
+
+describe('--dry-run is a preview that works offline', () => {
+  test('without credentials: reports each check, the two that need credentials as not run, prints the command, exit 0', async () => {
+    sts.on(GetCallerIdentityCommand).rejects(sdkError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    const config = writeConfig();
+    const { deps, out, err, runner } = harness();
+    expect(await runDeploy(['us-east', '--config', config, '--dry-run'], deps)).toBe(0);
+    expect(runner).not.toHaveBeenCalled();
+    expect(err).toEqual([]);
+    expect(cfn.commandCalls(ListStacksCommand)).toHaveLength(0);
+    const printed = out.join('\n');
+    expect(printed).toMatch(/^Dry run for cell us-east: every check that can run here, nothing deployed\.$/m);
+    expect(printed).toMatch(/^ {2}passed +config +.*platform\.yaml is valid \(SHA-256 [0-9a-f]{64}\)$/m);
+    expect(printed).toMatch(/^ {2}passed +cell +us-east: US, account 111111111111, us-east-1 with DR in us-west-2, 2 clinics$/m);
+    expect(printed).toMatch(/^ {2}passed +voice image +sha256:/m);
+    expect(printed).toMatch(/^ {2}passed +pipeline +/m);
+    expect(printed).toMatch(/^ {2}not run +account +needs AWS credentials of account 111111111111/m);
+    expect(printed).toMatch(/^ {2}not run +clinic stacks +needs AWS credentials of account 111111111111: CloudFormation ListStacks/m);
+    expect(printed).toContain('2 could not run here (they need credentials of account 111111111111): the deploy runs them and refuses if they fail.');
+    expect(printed).toContain(`The command it would run:\n  npx cdk deploy 'us-east/*' --require-approval broadening --concurrency 4 -c config=${config}`);
+  });
+
+  test('reports every failure instead of stopping at the first, still prints the command, exit 1', async () => {
+    callerIn('999999999999');
+    const config = writeConfig((raw) => {
+      raw.cells[0].voice.imageDigest = PLACEHOLDER_IMAGE_DIGEST;
+    });
+    const { deps, out, runner } = harness();
+    expect(await runDeploy(['us-east', '--config', config, '--dry-run'], deps)).toBe(1);
+    expect(runner).not.toHaveBeenCalled();
+    const printed = out.join('\n');
+    expect(printed).toMatch(/^ {2}FAILED +voice image +Refusing to deploy cell "us-east": its voice image digest/m);
+    expect(printed).toMatch(/^ {2}FAILED +account +Refusing to deploy cell "us-east" to account 111111111111: the AWS credentials in use belong to account 999999999999/m);
+    expect(printed).toMatch(/^ {2}not run +clinic stacks +/m);
+    expect(printed).toContain('2 checks failed: the deploy refuses until they are fixed');
+    expect(printed).toContain("The command it would run:\n  npx cdk deploy 'us-east/*'");
+  });
+
+  test('a config mistake is reported, the checks that need the config are not run, and the command is printed', async () => {
+    const config = writeConfig((raw) => {
+      raw.cells[0].account = '1234';
+    });
+    const { deps, out } = harness();
+    expect(await runDeploy(['us-east', '--config', config, '--dry-run'], deps)).toBe(1);
+    const printed = out.join('\n');
+    expect(printed).toMatch(/^ {2}FAILED +config +.* is not a valid platform configuration \(1 problem\):$/m);
+    expect(printed).toContain('cells[0] (us-east).account: must be exactly 12 digits');
+    expect(printed).toMatch(/^ {2}not run +clinic stacks +needs a valid configuration$/m);
+    expect(printed).toContain("npx cdk deploy 'us-east/*'");
+    expect(sts.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+
+  test('a clinic removed from config is reported in the preview with credentials', async () => {
+    callerIn(US_ACCOUNT);
+    stacksIn({ 'us-east-1': [stack('us-east-Tenant-clinic-gone')] });
+    const { deps, out } = harness();
+    expect(await runDeploy(['us-east', '--config', writeConfig(), '--dry-run'], deps)).toBe(1);
+    expect(out.join('\n')).toMatch(/^ {2}FAILED +clinic stacks +Refusing to deploy cell "us-east": account 111111111111 holds the stacks of a clinic/m);
+    expect(out.join('\n')).toContain('clinic-gone (stack us-east-Tenant-clinic-gone in us-east-1) is no longer in');
+  });
+});
+
