@@ -176,7 +176,7 @@ export async function runVerify(argv: readonly string[], deps: VerifyDependencie
       return EXIT.refused;
     }
     if (e instanceof ConfigError) {
-      err(`${e.message}\nNothing was checked.`);
+      err(`${e.message.replace(/\nNothing was synthesized\..*$/s, '')}\nNothing was checked.`);
       return EXIT.refused;
     }
     throw e;
