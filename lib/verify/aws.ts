@@ -65,9 +65,8 @@ export class AwsAccess {
     const key = `${region}|${keyId}`;
     let found = this.keys.get(key);
     if (!found) {
-      found = this.client(KMSClient, region)
-        .send(new DescribeKeyCommand({ KeyId: keyId }))
-        .then((r) => r.KeyMetadata?.Arn);
+      const client = this.client(KMSClient, region);
+      found = (async () => (await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.Arn)();
       this.keys.set(key, found);
     }
     return found;

@@ -70,10 +70,12 @@ async function replication(ctx: VerifyContext, archive: ExpectedArchive, replica
   const status = head.ReplicationStatus ?? 'none';
   const when = ago(ctx, newest.LastModified!);
   if (status !== 'COMPLETED') return [fail(check, archive.region, `a trail log file written ${when} has replication status ${status} (expected COMPLETED)`)];
-  const replica = await ctx.aws
-    .client(S3Client, ctx.expected.drRegion)
-    .send(new HeadObjectCommand({ Bucket: replicaBucket, Key: newest.Key }))
-    .catch((e: Error) => ({ ReplicationStatus: `missing (${e.name})` }));
+  let replica: { ReplicationStatus?: string };
+  try {
+    replica = await ctx.aws.client(S3Client, ctx.expected.drRegion).send(new HeadObjectCommand({ Bucket: replicaBucket, Key: newest.Key }));
+  } catch (e) {
+    replica = { ReplicationStatus: `missing (${(e as Error).name})` };
+  }
   return [
     verdict(
       replica.ReplicationStatus === 'REPLICA',

@@ -3,6 +3,7 @@ import {
   GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  LifecycleRule,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { CheckFamily, CheckResult, VerifyContext, attempt, mapLimit, verdict } from '../check';
@@ -45,13 +46,13 @@ async function checkBucket(ctx: VerifyContext, expected: ExpectedTenantBucket): 
   else problems.push(`public access block off: ${open.join(', ')}`);
 
   if (expected.expiresOn) {
-    const rules = await s3
-      .send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))
-      .then((r) => r.Rules ?? [])
-      .catch((e: Error) => {
-        if (e.name === 'NoSuchLifecycleConfiguration') return [];
-        throw e;
-      });
+    let rules: LifecycleRule[] = [];
+    try {
+      rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+    } catch (e) {
+      // S3 answers a bucket without lifecycle rules with this error.
+      if ((e as Error).name !== 'NoSuchLifecycleConfiguration') throw e;
+    }
     const due = new Date(expected.expiresOn).getTime();
     const rule = rules.find((r) => r.Status === 'Enabled' && r.Expiration?.Date && r.Expiration.Date.getTime() === due);
     if (rule) facts.push(`expires ${expected.expiresOn.slice(0, 10)} (offboarding)`);
