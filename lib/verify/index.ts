@@ -5,3 +5,4 @@ export * from './expectations';
 export * from './main';
 export * from './report';
 export * from './run';
+export * from './actions';
