@@ -2,7 +2,8 @@ import { CellConfig, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig } from '../config'
 import { RESTORE_TARGET_HOURS } from '../constructs/database-restore-test';
 import { TemplateIndex, parseArn } from '../evidence/references';
 import { ResourceRef, StackTemplate, props, resourcesOfType } from '../evidence/template';
-import { CellNaming, auditArchiveBucketName, keyAliasName, phiBucketPrefix, trailName } from '../naming';
+import { IMAGE_STACK_ID } from '../deploy/preflight';
+import { CellNaming, auditArchiveBucketName, phiBucketPrefix, trailName } from '../naming';
 
 /**
  * What `npm run verify` compares the live account against: the promises of the cell's synthesized
@@ -196,7 +197,7 @@ export function cellExpectations(config: PlatformConfig, cellId: string, allStac
     primaryRegion: cell.primaryRegion,
     drRegion: cell.drRegion,
     // The voice stack is left out of a deploy while the image is the placeholder (`--allow-placeholder-image`).
-    stacks: voice ? stacks : stacks.filter((s) => !s.path.endsWith('/Voice')),
+    stacks: voice ? stacks : stacks.filter((s) => s.path !== `${cell.id}/${IMAGE_STACK_ID}`),
     trail: (() => {
       const name = trailName(naming);
       const ref = one('AWS::CloudTrail::Trail', `trail ${name}`, (r) => literal(r, props(r).TrailName) === name);
@@ -211,7 +212,7 @@ export function cellExpectations(config: PlatformConfig, cellId: string, allStac
     database: {
       instanceId,
       region: db.stack.region,
-      keyAlias: keyAliasOf(props(db).KmsKeyId, db.stack, 'the database') ?? `alias/${keyAliasName(naming, 'database')}`,
+      keyAlias: keyAliasOf(props(db).KmsKeyId, db.stack, 'the database'),
       multiAz: props(db).MultiAZ === true || props(db).MultiAZ === 'true',
     },
     backup: {
