@@ -103,7 +103,7 @@ describe('stacks', () => {
     expect((await run(stackChecks, expected))[0].detail).toContain('drift detection failed: Failed to detect drift on resource X');
   });
 
-  test('gives up on a drift detection after the time limit, polling without end never', async () => {
+  test('gives up on a drift detection at the time limit instead of polling forever', async () => {
     mocks.cfn.on(DescribeStackDriftDetectionStatusCommand).resolves({ DetectionStatus: 'DETECTION_IN_PROGRESS' } as any);
     const sleep = jest.fn(async () => undefined);
     const results = await run(stackChecks, expected, { driftTimeoutMs: 60_000, pollIntervalMs: 10_000, sleep });
