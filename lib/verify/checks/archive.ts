@@ -53,6 +53,7 @@ async function replication(ctx: VerifyContext, archive: ExpectedArchive, replica
   if (!rule) return [fail(check, archive.region, `no enabled replication rule to ${replicaBucket}`)];
 
   // The newest trail log file old enough to have settled: its replication status is S3's own verdict.
+  // Log files live under <prefix>/AWSLogs/<account>/CloudTrail/<region>/yyyy/MM/dd/: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/get-and-view-cloudtrail-log-files.html
   const { trail } = ctx.expected;
   const base = `${trail.keyPrefix ? `${trail.keyPrefix}/` : ''}AWSLogs/${ctx.expected.cell.account}/CloudTrail/${trail.region}/`;
   let newest: _Object | undefined;

@@ -89,7 +89,7 @@ async function restoreTest(ctx: VerifyContext): Promise<CheckResult> {
     jobs.push(...(page.RestoreJobs ?? []));
     token = page.NextToken;
   } while (token);
-  // Restore tests carry their plan's ARN, `...:restore-testing-plan:<name>-<id>`.
+  // Restore tests carry their plan's ARN, `...:restore-testing-plan:<name>-<id>`: https://docs.aws.amazon.com/aws-backup/latest/devguide/API_RestoreJobCreator.html
   const ours = jobs.filter((j) => j.CreatedBy?.RestoreTestingPlanArn?.includes(`:restore-testing-plan:${plan.name}`));
   const last = lastFinished(ours.map((j) => ({ ...j, State: j.Status })));
   if (!last) {

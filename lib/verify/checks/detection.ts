@@ -49,7 +49,7 @@ async function securityHub(ctx: VerifyContext, region: string, expected: readonl
   try {
     await client.send(new DescribeHubCommand({}));
   } catch (e) {
-    // Security Hub answers InvalidAccessException when the account is not subscribed.
+    // InvalidAccessException: the account is not subscribed. https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_DescribeHub.html
     if ((e as Error).name === 'InvalidAccessException') return fail('Security Hub', region, 'not enabled in this account and region');
     throw e;
   }

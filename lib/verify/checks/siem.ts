@@ -57,7 +57,10 @@ async function checkStream(ctx: VerifyContext, stream: ExpectedSiemStream): Prom
   return rows;
 }
 
-/** The stream's prefix for a day: Firehose's `!{timestamp:yyyy/MM/dd}` is the UTC date folder; any other expression ends the prefix. */
+/**
+ * The stream's prefix for a day: `!{timestamp:yyyy/MM/dd}` is the UTC date of delivery; any other expression ends the prefix.
+ * https://docs.aws.amazon.com/firehose/latest/dev/s3-prefixes.html
+ */
 export function renderPrefix(expression: string, day: Date): string {
   const rendered = expression.replace(/!\{timestamp:yyyy\/MM\/dd\}/g, utcDay(day));
   const open = rendered.indexOf('!{');

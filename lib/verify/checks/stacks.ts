@@ -31,7 +31,7 @@ async function checkStack(ctx: VerifyContext, stack: ExpectedStack): Promise<Che
   try {
     live = (await client.send(new DescribeStacksCommand({ StackName: stack.stackName }))).Stacks?.[0];
   } catch (e) {
-    // CloudFormation answers a missing stack with a ValidationError "Stack with id ... does not exist".
+    // A missing stack is a ValidationError "Stack with id ... does not exist": https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html
     if ((e as Error).name === 'ValidationError' && /does not exist/.test((e as Error).message)) return fail(check, stack.region, 'not deployed: the stack does not exist');
     throw e;
   }

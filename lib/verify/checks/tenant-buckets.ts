@@ -50,7 +50,7 @@ async function checkBucket(ctx: VerifyContext, expected: ExpectedTenantBucket): 
     try {
       rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
     } catch (e) {
-      // S3 answers a bucket without lifecycle rules with this error.
+      // A bucket without lifecycle rules answers this error: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLifecycleConfiguration.html
       if ((e as Error).name !== 'NoSuchLifecycleConfiguration') throw e;
     }
     const due = new Date(expected.expiresOn).getTime();
