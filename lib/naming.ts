@@ -106,3 +106,8 @@ export function operatorRoleName(naming: CellNaming): string {
 export function auditorRoleName(naming: CellNaming): string {
   return `${cellPrefix(naming)}-auditor`;
 }
+
+/** The cell's AWS Backup restore testing plan of the database (AWS Backup allows letters, digits and underscores only). */
+export function restoreTestingPlanName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}_database_restore_test`.replace(/-/g, '_');
+}

@@ -362,16 +362,25 @@ const REJECTED_CREDENTIALS = new Set([
   'InvalidAccessKeyId',
 ]);
 
-async function callerIdentity(
+/** What the account check guards, for its messages: a deploy, or a read-only verification (`npm run verify`). */
+export type AccountCheckPurpose = 'deploy' | 'verify';
+
+/**
+ * Confirms with STS that the credentials in use belong to the cell's account; throws PreflightError
+ * (no credentials, rejected, STS failed, wrong account) with a message for the person at the terminal.
+ */
+export async function callerIdentity(
   cell: CellConfig,
   field: string,
   source: string,
-  options: PreflightOptions,
+  options: Pick<PreflightOptions, 'sts' | 'stsTimeoutMs' | 'env'>,
+  purpose: AccountCheckPurpose = 'deploy',
 ): Promise<PreflightResult['caller']> {
   const region = cell.primaryRegion;
   const owned = typeof options.sts === 'function';
   const client = typeof options.sts === 'function' ? options.sts(region) : options.sts;
-  const refuse = `Refusing to deploy cell "${cell.id}" to account ${cell.account}`;
+  const refuse = purpose === 'deploy' ? `Refusing to deploy cell "${cell.id}" to account ${cell.account}` : `Refusing to verify cell "${cell.id}" in account ${cell.account}`;
+  const nothing = purpose === 'deploy' ? 'Nothing was deployed.' : 'Nothing was checked.';
   const timeoutMs = options.stsTimeoutMs ?? DEFAULT_STS_TIMEOUT_MS;
 
   let identity: { Account?: string; Arn?: string };
@@ -392,8 +401,8 @@ async function callerIdentity(
       throw new PreflightError(
         'no-credentials',
         `${refuse}: no AWS credentials are available (${name}${detail ? `: ${detail}` : ''}), so the target account cannot be ` +
-          `confirmed. Nothing was deployed. Sign in with credentials of account ${cell.account}, for example ` +
-          `\`aws sso login --profile <profile>\` and then \`AWS_PROFILE=<profile> npm run deploy -- ${cell.id}\`, and run again.` +
+          `confirmed. ${nothing} Sign in with credentials of account ${cell.account}, for example ` +
+          `\`aws sso login --profile <profile>\` and then \`AWS_PROFILE=<profile> npm run ${purpose} -- ${cell.id}\`, and run again.` +
           profileHint(cell.account, options.env),
         { cause: e },
       );
@@ -402,7 +411,7 @@ async function callerIdentity(
       throw new PreflightError(
         'credentials-rejected',
         `${refuse}: STS in ${region} rejected the AWS credentials in use (${name}${detail ? `: ${detail}` : ''}); they are ` +
-          'expired, revoked or malformed. Nothing was deployed. Refresh them (for example `aws sso login --profile <profile>`, ' +
+          `expired, revoked or malformed. ${nothing} Refresh them (for example \`aws sso login --profile <profile>\`, ` +
           `or assume the role again) with credentials of account ${cell.account}, and run again.` +
           profileHint(cell.account, options.env),
         { cause: e },
@@ -411,7 +420,7 @@ async function callerIdentity(
     throw new PreflightError(
       'sts-failed',
       `${refuse}: the check of who is deploying failed, because STS GetCallerIdentity in ${region} failed with ${name}` +
-        `${detail ? ` (${detail})` : ''}. Nothing was deployed. This is usually temporary (a network problem or throttling): ` +
+        `${detail ? ` (${detail})` : ''}. ${nothing} This is usually temporary (a network problem or throttling): ` +
         `retry in a minute; if it keeps failing, check network access to sts.${region}.amazonaws.com and any proxy settings.`,
       { cause: e },
     );
@@ -425,7 +434,7 @@ async function callerIdentity(
   if (!account) {
     throw new PreflightError(
       'sts-failed',
-      `${refuse}: STS GetCallerIdentity in ${region} answered without an account id. Nothing was deployed. Retry; if it persists, ` +
+      `${refuse}: STS GetCallerIdentity in ${region} answered without an account id. ${nothing} Retry; if it persists, ` +
         'check for a proxy or endpoint override (AWS_ENDPOINT_URL*) that answers in place of STS.',
     );
   }
@@ -433,7 +442,7 @@ async function callerIdentity(
     throw new PreflightError(
       'wrong-account',
       `${refuse}: the AWS credentials in use belong to account ${account} (${arn}), but cell "${cell.id}" is configured for ` +
-        `account ${cell.account} (${field}.account in ${source}). Nothing was deployed. Switch to credentials of a deployment ` +
+        `account ${cell.account} (${field}.account in ${source}). ${nothing} Switch to credentials of a ${purpose === 'deploy' ? 'deployment' : 'read-only'} ` +
         `role in account ${cell.account} (set AWS_PROFILE to a profile for that account, or assume a role in it) and run again.` +
         profileHint(cell.account, options.env) +
         currentProfile(options.env),

@@ -10,21 +10,29 @@ that \`npx cdk synth\` wrote, its validation-report.json, and the platform confi
 
   --cdk-out <dir>   the cloud assembly (default: cdk.out)
   --config <file>   the configuration it was synthesized from (default: config/platform.yaml)
-  --out <dir>       where to write the reports (default: <cdk-out>/evidence)`;
+  --out <dir>       where to write the reports (default: <cdk-out>/evidence)
+  --verification <dir>
+                    where \`npm run verify\` wrote verification-<cell>.json; each one present is
+                    included in its cell's report (default: <cdk-out>/verification)`;
 
 /** Parses `--name value` and `--name=value`; refuses anything else so that a typo is never ignored. */
-function parseArgs(argv: string[]): { cdkOut: string; config: string; out?: string } | 'help' {
+function parseArgs(argv: string[]): { cdkOut: string; config: string; out?: string; verification?: string } | 'help' {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     const [name, inline] = arg.split(/=(.*)/s, 2);
-    if (!['--cdk-out', '--config', '--out'].includes(name)) throw new EvidenceError(`Unknown argument "${arg}".\n\n${USAGE}`);
+    if (!['--cdk-out', '--config', '--out', '--verification'].includes(name)) throw new EvidenceError(`Unknown argument "${arg}".\n\n${USAGE}`);
     const value = inline ?? argv[++i];
     if (value === undefined || value.startsWith('--')) throw new EvidenceError(`${name} needs a value.\n\n${USAGE}`);
     values[name] = value;
   }
-  return { cdkOut: values['--cdk-out'] ?? 'cdk.out', config: values['--config'] ?? path.join('config', 'platform.yaml'), out: values['--out'] };
+  return {
+    cdkOut: values['--cdk-out'] ?? 'cdk.out',
+    config: values['--config'] ?? path.join('config', 'platform.yaml'),
+    out: values['--out'],
+    verification: values['--verification'],
+  };
 }
 
 /** `npm run evidence` (scripts/evidence.ts): returns the exit code; every expected failure is one message, never a stack trace. */
@@ -39,6 +47,7 @@ export function evidenceCli(argv: string[]): number {
       cdkOut: args.cdkOut,
       configFile: args.config,
       outDir: args.out ?? path.join(args.cdkOut, 'evidence'),
+      verificationDir: args.verification,
     });
     // A warning, not a refusal: a checkout also touches files, but an edit after synth usually means stale evidence.
     if (statSync(args.config).mtimeMs > statSync(path.join(args.cdkOut, 'manifest.json')).mtimeMs) {

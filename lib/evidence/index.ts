@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PlatformConfig, loadConfig } from '../config';
 import { CloudAssemblyEvidence, EvidenceError, readCloudAssembly } from './assembly';
@@ -6,6 +7,7 @@ import { CellEvidence } from './cell-evidence';
 import { PackRules, countPackRules } from './packs';
 import { TemplateIndex } from './references';
 import { cellReport } from './report';
+import { readVerification } from './sections/recovery';
 
 export { EvidenceError } from './assembly';
 
@@ -16,6 +18,8 @@ export interface EvidenceOptions {
   readonly configFile: string;
   /** Where `evidence-<cell>.md` files are written. */
   readonly outDir: string;
+  /** Where `npm run verify` wrote `verification-<cell>.json`; each present report is included. @default <cdkOut>/verification */
+  readonly verificationDir?: string;
   /** Rule counts per pack; computed from the registered packs when not given. */
   readonly packs?: readonly PackRules[];
 }
@@ -27,12 +31,15 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
   assertMatches(config, assembly, options);
   const index = new TemplateIndex(assembly.stacks);
   const packs = options.packs ?? countPackRules();
+  const configSha256 = createHash('sha256').update(readFileSync(options.configFile)).digest('hex');
+  const verificationDir = options.verificationDir ?? path.join(options.cdkOut, 'verification');
 
   mkdirSync(options.outDir, { recursive: true });
   return config.cells.map((cell) => {
     const file = path.join(options.outDir, `evidence-${cell.id}.md`);
     const evidence = new CellEvidence(cell, config, assembly, index, packs);
-    writeFileSync(file, cellReport(evidence, path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile));
+    const verification = readVerification(verificationDir, cell.id);
+    writeFileSync(file, cellReport(evidence, path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile, { verification, configSha256 }));
     return file;
   });
 }

@@ -5,13 +5,14 @@ import { blocks, cell, code, table } from './markdown';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
 import { policyResultsSection } from './sections/policy-results';
+import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
 import { retentionSection } from './sections/retention';
 import { safeguardsSection } from './sections/safeguards';
 import { subProcessorsSection } from './sections/sub-processors';
 
 /** The evidence pack of one cell, as Markdown. */
-export function cellReport(ev: CellEvidence, configFile: string): string {
+export function cellReport(ev: CellEvidence, configFile: string, recovery: { verification?: VerificationEvidence; configSha256: string } = { configSha256: '' }): string {
   const { cell: c } = ev;
   const tenantStacks = ev.stacks.filter((s) => ev.tenantOf(s)).length;
   const header = table(
@@ -36,7 +37,7 @@ export function cellReport(ev: CellEvidence, configFile: string): string {
         'that will be deployed, from the compliance report written by the same synthesis (`validation-report.json`), and from the ' +
         'validated platform configuration. Nothing in it is written by hand; regenerate it after any change.',
       header,
-      '**Contents:** 1. HIPAA technical safeguards · 2. Encryption at rest and in transit · 3. Data residency · 4. Retention · 5. Policy results · 6. Sub-processors and the BAA chain · 7. Architecture diagram · Sources.',
+      '**Contents:** 1. HIPAA technical safeguards · 2. Encryption at rest and in transit · 3. Data residency · 4. Retention · 5. Policy results · 6. Sub-processors and the BAA chain · 7. Architecture diagram · 8. Recovery and live verification · Sources.',
       safeguardsSection(ev),
       encryptionSection(ev),
       residencySection(ev),
@@ -44,6 +45,7 @@ export function cellReport(ev: CellEvidence, configFile: string): string {
       policyResultsSection(ev),
       subProcessorsSection(ev),
       diagramSection(ev),
+      recoverySection(ev, recovery.verification, recovery.configSha256),
       sourcesSection(ev),
     ) + '\n'
   );

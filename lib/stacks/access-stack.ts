@@ -12,6 +12,7 @@ import {
   operatorRoleName,
   phiBucketPrefix,
 } from '../naming';
+import { VERIFY_ACTIONS_BEYOND_JOB_POLICIES } from '../verify/actions';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */
@@ -86,6 +87,13 @@ export class AccessStack extends CellStack {
       sid: 'ReadTheTrail',
       actions: ['cloudtrail:LookupEvents', 'cloudtrail:GetTrailStatus'],
       resources: ['*'],
+    });
+
+    // `npm run verify` runs as the auditor: drift detection is the one read that the job-function policies lack.
+    this.allow(this.auditor, 'Drift detection of this cell\'s own stacks (named <cell>-*) in its primary and DR regions; CloudFormation generates the stack id suffix.', {
+      sid: 'VerifyDeployedStacks',
+      actions: [...VERIFY_ACTIONS_BEYOND_JOB_POLICIES],
+      resources: [this.cell.primaryRegion, this.cell.drRegion].map((region) => `arn:${this.partition}:cloudformation:${region}:${this.account}:stack/${this.cell.id}-*/*`),
     });
 
     for (const human of [this.operator, this.auditor]) {

@@ -7,11 +7,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { DatabaseRestoreTest } from '../constructs/database-restore-test';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { backupVaultName, databaseInstanceId } from '../naming';
+import { backupVaultName, databaseInstanceId, restoreTestingPlanName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -157,6 +158,14 @@ export class DataStack extends CellStack {
     );
 
     this.backupVault = this.createBackups(props.backupKey);
+    // Recovery is tested, not assumed: AWS Backup restores the latest recovery point monthly and measures the time.
+    new DatabaseRestoreTest(this, 'RestoreTest', {
+      restoreTestingPlanName: restoreTestingPlanName(this),
+      database: this.database,
+      backupVault: this.backupVault,
+      vpc: props.vpc,
+      subnets: { subnetGroupName: SUBNETS.database },
+    });
   }
 
   /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */
