@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { stringify } from 'yaml';
 import { rawFixtureConfig } from './fixtures/config';
-import { scratchDir } from './helpers';
+import { runApp, scratchDir } from './helpers';
 
 const root = path.join(__dirname, '..');
 
@@ -30,8 +32,11 @@ describe('cdk synth through the CLI', () => {
     expect(run.out).toContain('us-east/Network/SseS3Bucket');
     expect(run.out).toContain('Compliance gate: synthesis refused');
   });
+});
 
-  test('exits non-zero on a config mistake, names the field, prints no stack trace and writes no template', () => {
+// The entry point's own refusals, run in this process as the CLI runs it (test/helpers.ts, runApp).
+describe('the app entry as cdk synth runs it', () => {
+  test('exits 1 on a config mistake, names the field, prints no stack trace and writes no template', () => {
     const dir = scratchDir('cli-bad-config');
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(
@@ -44,23 +49,26 @@ describe('cdk synth through the CLI', () => {
         'tenants: []',
       ].join('\n'),
     );
-    const run = cdk(['synth', '-c', `config=${file}`]);
-    expect(run.status).not.toBe(0);
-    expect(run.out).toContain('cells[0] (us-east).primaryRegion: "eu-west-1" is not a US region');
-    expect(run.out).toContain('cells[0] (us-east).retention.auditDays: must be at least 2192 days');
-    expect(run.out).not.toMatch(/^\s+at .*\.(ts|js):\d+/m);
-    expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
+    const run = runApp(file);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('cells[0] (us-east).primaryRegion: "eu-west-1" is not a US region');
+    expect(run.stderr).toContain('cells[0] (us-east).retention.auditDays: must be at least 2192 days');
+    expect(run.stderr).not.toMatch(/^\s+at .*\.(ts|js):\d+/m);
+    expect(existsSync(path.join(run.outdir, 'manifest.json'))).toBe(false);
   });
 
   test('a failure inside synthesis that is not the user\'s doing says it is a defect of the app and how to report it', () => {
     const config = path.join(scratchDir('cli-defect'), 'platform.yaml');
     writeFileSync(config, stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 1 })));
-    const run = cdk(['synth', '--app', 'npx tsx test/fixtures/noncompliant-app.ts', '-c', `config=${config}`], { NONCOMPLIANT: 'defect' });
-    expect(run.status).not.toBe(0);
-    expect(run.out).toContain('Synthesis failed because of a defect in the voice platform app, not a mistake in your configuration');
-    expect(run.out).toContain('Not_A_Bucket_Name');
-    expect(run.out).toContain('Please report it to the platform team as an issue in this repository');
-    expect(run.out).toContain('Nothing was synthesized.');
-    expect(existsSync(path.join(run.output, 'manifest.json'))).toBe(false);
+    const run = runApp(config, (_app, cells) => {
+      // S3 refuses upper case and underscores in a bucket name: the construct throws, as a defect of ours would.
+      new s3.Bucket(cells[0].network, 'MisnamedBucket', { bucketName: 'Not_A_Bucket_Name', removalPolicy: RemovalPolicy.RETAIN });
+    });
+    expect(run.status).toBe(70);
+    expect(run.stderr).toContain('Synthesis failed because of a defect in the voice platform app, not a mistake in your configuration');
+    expect(run.stderr).toContain('Not_A_Bucket_Name');
+    expect(run.stderr).toContain('Please report it to the platform team as an issue in this repository');
+    expect(run.stderr).toContain('Nothing was synthesized.');
+    expect(existsSync(path.join(run.outdir, 'manifest.json'))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { CellStage } from '../lib/cell-stage';
 import { ownPacks, registerCompliancePacks } from '../lib/compliance';
 import { PlatformConfig } from '../lib/config';
+import { main } from '../lib/main';
 import { buildPlatform } from '../lib/platform';
 
 export interface Violation {
@@ -200,6 +201,47 @@ export function runCli(run: () => number): { status: number; stdout: string; std
     return { status, stdout: out.join('\n'), stderr: err.join('\n') };
   } finally {
     for (const spy of spies) spy.mockRestore();
+  }
+}
+
+/**
+ * Runs the app's entry point (lib/main.ts) in this process as `cdk synth -c config=<file>` would
+ * (cdk.json's context, an output folder), with CloudFormation's schema validation off for speed,
+ * and returns its exit code, what it printed to stderr and the output folder. The one test that
+ * goes through the real CDK CLI is test/cli.test.ts.
+ */
+export function runApp(configFile: string, extend?: (app: App, cells: CellStage[]) => void): { status: number; stderr: string; outdir: string } {
+  const outdir = path.join(scratchDir('app-run'), 'cdk.out');
+  const saved = { outdir: process.env.CDK_OUTDIR, context: process.env.CDK_CONTEXT_JSON };
+  process.env.CDK_OUTDIR = outdir;
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...cdkJsonContext(), config: configFile });
+  const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+    throw new ExitCalled(code ?? 0);
+  }) as never);
+  try {
+    let status = 0;
+    const { stderr } = runCli(() => {
+      try {
+        main(extend, { builtinCloudFormationValidation: false });
+      } catch (e) {
+        if (!(e instanceof ExitCalled)) throw e;
+        status = e.code;
+      }
+      return status;
+    });
+    return { status, stderr, outdir };
+  } finally {
+    exit.mockRestore();
+    for (const [key, value] of [['CDK_OUTDIR', saved.outdir], ['CDK_CONTEXT_JSON', saved.context]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+class ExitCalled extends Error {
+  constructor(public readonly code: number) {
+    super(`process.exit(${code})`);
   }
 }
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -10,11 +9,10 @@ import {
   inventoryPathFor,
   writeInventory,
 } from '../../lib/deploy/stateful-inventory';
-import { main } from '../../lib/main';
 import { RawConfig, fixtureConfig, fixtureTenantId, rawFixtureConfig } from '../fixtures/config';
-import { Synthesized, cdkJsonContext, scratchDir, synthesized } from '../helpers';
+import { inventoryCli } from '../../lib/inventory-cli';
+import { Synthesized, runApp, runCli, scratchDir, synthesized } from '../helpers';
 
-const root = path.join(__dirname, '..', '..');
 const STACK_TRACE = /^\s+at .*:\d+/m;
 
 const inventoryOfSynthesis = (result: Synthesized): Inventory =>
@@ -133,24 +131,8 @@ describe('cdk synth holds the deployment to its inventory', () => {
     const gone = fixtureTenantId('us-east', 1);
     writeFileSync(config, JSON.stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 1, edit: (raw) => (raw.tenants = []) })));
     writeInventory(inventoryPathFor(config), inventoryOfSynthesis(synthesized(fixtureConfig({ cells: 1, tenantsPerCell: 1 }), { packs: false })));
-    const outdir = path.join(dir, 'cdk.out');
-    const env = { ...process.env };
-    process.env.CDK_OUTDIR = outdir;
-    // What the CDK CLI hands the app: cdk.json's context and the -c values.
-    process.env.CDK_CONTEXT_JSON = JSON.stringify({ ...cdkJsonContext(), config });
-    const errors: string[] = [];
-    const error = jest.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
-    const exit = jest.spyOn(process, 'exit').mockImplementation(((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as never);
-    try {
-      expect(() => main(undefined, { builtinCloudFormationValidation: false })).toThrow('exit 1');
-    } finally {
-      process.env = env;
-      error.mockRestore();
-      exit.mockRestore();
-    }
-    const message = errors.join('\n');
+    const { status, stderr: message, outdir } = runApp(config);
+    expect(status).toBe(1);
     expect(message).toContain(`clinic ${gone} of cell us-east`);
     expect(message).toContain('The synthesis was refused and its cloud assembly discarded.');
     expect(message).not.toMatch(STACK_TRACE);
@@ -162,10 +144,8 @@ describe('npm run inventory', () => {
   const dir = scratchDir('inventory-cli');
   const config = path.join(dir, 'platform.json');
   const file = inventoryPathFor(config);
-  const run = (...args: string[]) => {
-    const r = spawnSync('npx', ['tsx', 'scripts/inventory.ts', '--config', config, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  // In this process: scripts/inventory.ts only hands its arguments to inventoryCli and exits with its code.
+  const run = (...args: string[]) => runCli(() => inventoryCli(['--config', config, ...args]));
 
   test('writes the inventory beside the configuration, refuses a removal, and records it only when accepted', () => {
     writeFileSync(config, JSON.stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 1 })));

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { EXIT, VerificationReport, VerifyDependencies, runVerify } from '../../lib/verify';
+import { scratchDir } from '../helpers';
 import { ACCOUNT, NOW, expectationsOf, healthyAccount, mocks, synthesizedCell, verifyConfig } from './fixtures';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -18,7 +18,7 @@ afterAll(() => Object.values(mocks).forEach((m) => m.restore()));
 
 /** runVerify with the mocked account, a fixed clock and commit, and captured output. */
 async function verify(extra: string[] = [], deps: Partial<VerifyDependencies> = {}) {
-  const outDir = mkdtempSync(path.join(tmpdir(), 'vp-verify-'));
+  const outDir = scratchDir('verify');
   const out: string[] = [];
   const err: string[] = [];
   const code = await runVerify(['us-east', '--config', synth.configFile, '--cdk-out', synth.outdir, '--out', outDir, ...extra], {
@@ -100,7 +100,7 @@ describe('npm run verify -- us-east, against a mocked account', () => {
     expect(err.join('\n')).toContain('Unknown option --fast. Nothing was checked.');
 
     const other = verifyConfig((raw) => raw.tenants.push({ id: 'us-east-c099', cell: 'us-east', jurisdiction: 'US' }));
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'vp-verify-')), 'platform.json');
+    const file = path.join(scratchDir('verify'), 'platform.json');
     writeFileSync(file, JSON.stringify(other));
     const stale: string[] = [];
     expect(await runVerify(['us-east', '--config', file, '--cdk-out', synth.outdir], { sts: () => new STSClient({}), err: (l) => stale.push(l) })).toBe(EXIT.refused);
@@ -126,7 +126,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 describe('bin/verify.ts, the CLI entry', () => {
-  const args = () => ['us-east', '--config', synth.configFile, '--cdk-out', synth.outdir, '--out', mkdtempSync(path.join(tmpdir(), 'vp-verify-'))];
+  const args = () => ['us-east', '--config', synth.configFile, '--cdk-out', synth.outdir, '--out', scratchDir('verify')];
 
   test('without credentials: a clear refusal, no stack trace, exit 2', async () => {
     const run = await cli(args(), {});
