@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { DeploySafetyChecks } from './deploy-safety-checks';
 import { VoicePlatformChecks } from './voice-platform-checks';
 
 /**
@@ -12,5 +13,6 @@ export function registerCompliancePacks(app: App): void {
     new AwsSolutionsChecks(app, { verbose: true }),
     new NIST80053R5Checks(app, { verbose: true }),
     new VoicePlatformChecks(app, { verbose: true }),
+    new DeploySafetyChecks(app, { verbose: true }),
   );
 }

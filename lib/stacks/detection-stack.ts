@@ -4,6 +4,7 @@ import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -15,7 +16,6 @@ import {
   breakGlassRoleName,
   cellPrefix,
   configHistoryBucketName,
-  keyAliasArn,
   keyAliasName,
   phiBucketPrefix,
   roleArn,
@@ -110,6 +110,8 @@ class AlertMessage extends events.RuleTargetInput {
 export interface DetectionStackProps extends CellStackProps {
   /** The cell's multi-region CloudTrail log group (Audit stack). */
   readonly trailLogGroup: logs.ILogGroup;
+  /** The cell's audit key in the primary region (Keys stack): encrypts AWS Config deliveries. */
+  readonly auditKey: kms.IKey;
 }
 
 /**
@@ -143,7 +145,7 @@ export class DetectionStack extends CellStack {
     if (this.cell.detection.accountServices === 'cell') {
       this.detector = this.createDetector();
       this.securityHub = this.createSecurityHub();
-      const { recorder, deliveryChannel } = this.createConfigRecorder();
+      const { recorder, deliveryChannel } = this.createConfigRecorder(props.auditKey);
       this.recorder = recorder;
       this.deliveryChannel = deliveryChannel;
     }
@@ -224,14 +226,15 @@ export class DetectionStack extends CellStack {
     return hub;
   }
 
-  private createConfigRecorder() {
+  private createConfigRecorder(auditKey: kms.IKey) {
     // The service-linked role, not a ScopedRole: it passes every pack unacknowledged and Security Hub's Config.1 requires it.
     const serviceLinkedRole = new iam.CfnServiceLinkedRole(this, 'ConfigServiceLinkedRole', {
       awsServiceName: 'config.amazonaws.com',
       description: 'AWS Config records resource configurations of this account',
     });
-    // IAM is global: recorders in other regions of the account may use the same role.
-    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // IAM is global: recorders in other regions of the account may use the same role. Its name is fixed
+    // by AWS, so a failed first create must not leave it behind (RetainExceptOnCreate).
+    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const recorder = new config.CfnConfigurationRecorder(this, 'ConfigRecorder', {
       // One recorder per account and region; "default" is the name AWS gives it everywhere else.
@@ -246,11 +249,14 @@ export class DetectionStack extends CellStack {
       name: 'default',
       s3BucketName: configHistoryBucketName(this, this.region),
       s3KeyPrefix: CONFIG_KEY_PREFIX,
-      // Without a key Config writes SSE-S3 objects; the archive keeps everything under the audit key.
-      s3KmsKeyArn: keyAliasArn(this, 'audit', this.region),
+      // Without a key Config writes SSE-S3 objects; the history bucket keeps everything under the audit key.
+      // A key ARN, not an alias: https://docs.aws.amazon.com/config/latest/APIReference/API_DeliveryChannel.html
+      s3KmsKeyArn: auditKey.keyArn,
       configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
     });
-    deliveryChannel.node.addDependency(recorder);
+    // Created together, neither waiting for the other: the recorder resource starts recording, which
+    // needs a delivery channel, so a channel that waited for it would never come and the stack would
+    // hang (https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html).
     return { recorder, deliveryChannel };
   }
 

@@ -77,7 +77,8 @@ export class VoiceStack extends CellStack {
         secretName: `${prefix}/voice/${name}`,
         description,
         encryptionKey: props.secretsKey,
-        removalPolicy: RemovalPolicy.RETAIN,
+        // The value is put in after the first deploy, so a failed first create removes an empty secret (RetainExceptOnCreate).
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       const reason =
         'A credential issued by a third-party provider (telephony, model API): only the provider can issue a new one, so no ' +
@@ -133,6 +134,9 @@ export class VoiceStack extends CellStack {
     linuxParameters.dropCapabilities(ecs.Capability.ALL);
     const container = taskDefinition.addContainer('voice', {
       image: ecs.ContainerImage.fromEcrRepository(props.repository, voice.imageDigest),
+      // A hard limit of its own, the task's: ECS stops this container, and says so, when it exceeds it.
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory
+      memoryLimitMiB: voice.memoryMiB,
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
       privileged: false,
