@@ -1,3 +1,5 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
 import { spawnRunner } from './cdk';
 import { runDeploy } from './cli';
@@ -20,6 +22,9 @@ export function stsClientFor(region: string): STSClient {
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   process.exitCode = await runDeploy(argv, {
     sts: stsClientFor,
+    // The same bounded timeouts as STS: a check that cannot answer becomes a refusal, not a hang.
+    cloudFormation: (region) => new CloudFormationClient({ region, maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 } }),
+    ecr: (region) => new ECRClient({ region, maxAttempts: 3, requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 } }),
     runner: spawnRunner(PROJECT_ROOT),
     git: () => gitState(PROJECT_ROOT),
   });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { CellConfig, ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig, loadConfig } from '../config';
+import { CellConfig, ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig, TenantConfig, loadConfig } from '../config';
 import { cellPrefix } from '../naming';
 import { GitState, profilesForAccount } from './environment';
 
@@ -28,7 +28,11 @@ export type PreflightRefusal =
   | 'no-credentials'
   | 'credentials-rejected'
   | 'sts-failed'
-  | 'wrong-account';
+  | 'wrong-account'
+  | 'stack-needs-recovery'
+  | 'stack-busy'
+  | 'image-contract'
+  | 'check-failed';
 
 /** A refused deploy. The message is complete and user-facing: print it as is, without a stack trace. */
 export class PreflightError extends Error {
@@ -68,6 +72,8 @@ export interface PreflightOptions {
 export interface PreflightResult {
   readonly platform: PlatformConfig['platform'];
   readonly cell: CellConfig;
+  /** The clinics of the cell: each has stacks of its own. */
+  readonly tenants: readonly TenantConfig[];
   /** Absolute path of the configuration file that was validated. */
   readonly configPath: string;
   /** Whether it is the file cdk reads by default, so that `-c config=` can be left out. */
@@ -133,6 +139,7 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRes
   return {
     platform: config.platform,
     cell,
+    tenants: config.tenants.filter((t) => t.cell === cell.id),
     configPath,
     configIsDefault: configPath === path.resolve(DEFAULT_CONFIG_PATH),
     configSha256,

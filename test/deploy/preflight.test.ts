@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { App } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -19,15 +21,23 @@ import {
 import { buildPlatform } from '../../lib/platform';
 import { VoiceStack } from '../../lib/stacks/voice-stack';
 import { cdkJsonContext } from '../helpers';
-import { REAL_DIGEST, sdkError, writeConfig } from './fixtures';
+import { REAL_DIGEST, mockHealthyAccount, sdkError, writeConfig } from './fixtures';
 
 const US_ACCOUNT = '111111111111';
 const CALLER_ARN = `arn:aws:sts::${US_ACCOUNT}:assumed-role/deployer/alice`;
 const NOW = new Date('2026-11-26T04:56:22.000Z');
 
 const sts = mockClient(STSClient);
-beforeEach(() => sts.reset());
-afterAll(() => sts.restore());
+// The deploy-time checks (test/deploy/deploy-checks.test.ts) see an image that honours the contract and no failed stacks.
+const healthy = mockHealthyAccount();
+beforeEach(() => {
+  sts.reset();
+  healthy.reset();
+});
+afterAll(() => {
+  sts.restore();
+  healthy.restore();
+});
 
 function callerIn(account: string, arn = `arn:aws:sts::${account}:assumed-role/deployer/alice`) {
   sts.on(GetCallerIdentityCommand).resolves({ Account: account, Arn: arn, UserId: 'AROAEXAMPLE:alice' });
@@ -41,6 +51,9 @@ function harness(overrides: Partial<DeployDependencies> = {}) {
   const stsFor = jest.fn((region: string) => new STSClient({ region }));
   const deps: DeployDependencies = {
     sts: stsFor,
+    cloudFormation: (region) => new CloudFormationClient({ region }),
+    ecr: (region) => new ECRClient({ region }),
+    fetchBlob: healthy.fetchBlob,
     runner,
     out: (line) => out.push(line),
     err: (line) => err.push(line),

@@ -106,7 +106,7 @@ describe('AuditStack and DisasterRecoveryStack', () => {
     });
     expect(accessLogs.Properties.ObjectLockEnabled).toBeUndefined();
     expect(accessLogs.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2192);
-    expect(accessLogs.DeletionPolicy).toBe('Retain');
+    expect(accessLogs.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   test('the trail validates log files, encrypts with the audit key, and records all management events', () => {
@@ -182,7 +182,7 @@ describe('the AWS Config history bucket', () => {
     expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
     expect(bucket.Properties.LoggingConfiguration).toBeDefined();
     expect(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(2192);
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   test('only AWS Config of this account may write to it, and the Detection stack deploys after it', () => {
