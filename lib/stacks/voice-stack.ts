@@ -302,6 +302,19 @@ export class VoiceStack extends CellStack {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: false },
     });
+    // The telephony provider sends every clinic's webhooks from a few addresses: its ranges are never rate limited.
+    // https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-request-limiting.html
+    const { rateLimitPerFiveMinutes, rateLimitExemptCidrs } = voice.waf;
+    const exempt =
+      rateLimitExemptCidrs.length > 0
+        ? new wafv2.CfnIPSet(this, 'RateLimitExemptProviders', {
+            name: `${prefix}-voice-rate-limit-exempt`,
+            description: 'Telephony provider source ranges, exempt from the per-address rate limit (config voice.waf.rateLimitExemptCidrs)',
+            scope: 'REGIONAL',
+            ipAddressVersion: 'IPV4',
+            addresses: [...rateLimitExemptCidrs],
+          })
+        : undefined;
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `${prefix}-voice`,
       scope: 'REGIONAL',
@@ -316,7 +329,15 @@ export class VoiceStack extends CellStack {
           name: 'RateLimitPerSource',
           priority: 40,
           action: { block: {} },
-          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          statement: {
+            rateBasedStatement: {
+              limit: rateLimitPerFiveMinutes,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              // Only requests from outside the provider's ranges count toward the limit.
+              scopeDownStatement: exempt ? { notStatement: { statement: { ipSetReferenceStatement: { arn: exempt.attrArn } } } } : undefined,
+            },
+          },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RateLimitPerSource', sampledRequestsEnabled: false },
         },
       ],
