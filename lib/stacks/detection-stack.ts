@@ -10,6 +10,8 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AlertMessage } from '../constructs/alert-message';
+import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
 import {
   auditArchiveBucketName,
@@ -85,28 +87,6 @@ interface AlertSpec {
   readonly link: string;
 }
 
-/**
- * A JSON alert message of constants and event fields. Every field is quoted, so that a field
- * absent from an event (errorCode on a successful call) leaves the message valid JSON.
- */
-class AlertMessage extends events.RuleTargetInput {
-  constructor(
-    private readonly constants: Record<string, string>,
-    private readonly fields: Record<string, string>,
-    private readonly link: string,
-  ) {
-    super();
-  }
-
-  public bind(): events.RuleTargetInputProperties {
-    const placeholders = Object.fromEntries(Object.keys(this.fields).map((name) => [name, `<${name}>`]));
-    return {
-      inputPathsMap: { ...this.fields },
-      inputTemplate: JSON.stringify({ ...this.constants, ...placeholders, link: this.link }),
-    };
-  }
-}
-
 export interface DetectionStackProps extends CellStackProps {
   /** The cell's multi-region CloudTrail log group (Audit stack). */
   readonly trailLogGroup: logs.ILogGroup;
@@ -143,7 +123,7 @@ export class DetectionStack extends CellStack {
     // In an AWS Organization that enables these services for every account (delegated
     // administrator, Control Tower), the account already has them and a second copy cannot exist.
     if (this.cell.detection.accountServices === 'cell') {
-      this.detector = this.createDetector();
+      this.detector = guardDutyDetector(this, 'Detector');
       this.securityHub = this.createSecurityHub();
       const { recorder, deliveryChannel } = this.createConfigRecorder(props.auditKey);
       this.recorder = recorder;
@@ -181,32 +161,6 @@ export class DetectionStack extends CellStack {
         conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.alertRules).map((r) => r.ruleArn) } },
       }),
     );
-  }
-
-  /**
-   * Every GuardDuty protection on. S3, RDS and ECS Fargate runtime monitoring cover what the cell
-   * runs; the rest cost nothing without EKS, EC2 or Lambda workloads, and leaving them off would
-   * fail the GuardDuty controls of the Security Hub standards and page the breach contacts.
-   */
-  private createDetector(): guardduty.CfnDetector {
-    const enabled = (name: string, additional: string[] = []): guardduty.CfnDetector.CFNFeatureConfigurationProperty => ({
-      name,
-      status: 'ENABLED',
-      additionalConfiguration: additional.length > 0 ? additional.map((a) => ({ name: a, status: 'ENABLED' })) : undefined,
-    });
-    return new guardduty.CfnDetector(this, 'Detector', {
-      enable: true,
-      findingPublishingFrequency: 'FIFTEEN_MINUTES',
-      features: [
-        enabled('S3_DATA_EVENTS'),
-        enabled('RDS_LOGIN_EVENTS'),
-        // GuardDuty manages the Fargate security agent itself: no task definition changes.
-        enabled('RUNTIME_MONITORING', ['ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT', 'EKS_ADDON_MANAGEMENT']),
-        enabled('LAMBDA_NETWORK_LOGS'),
-        enabled('EKS_AUDIT_LOGS'),
-        enabled('EBS_MALWARE_PROTECTION'),
-      ],
-    });
   }
 
   private createSecurityHub(): securityhub.CfnHub {

@@ -90,3 +90,31 @@ describe('config-driven first-deploy settings', () => {
     expect(rate.ScopeDownStatement).toEqual({ NotStatement: { Statement: { IPSetReferenceStatement: { Arn: { 'Fn::GetAtt': [setId, 'Arn'] } } } } });
   });
 });
+
+describe('the DR region is watched', () => {
+  const dr = (accountServices: 'cell' | 'organization') =>
+    synthesized(
+      fixtureConfig({ cells: 1, tenantsPerCell: 1, edit: (raw) => (raw.cells[0].detection = { accountServices }) }),
+      { packs: false },
+    ).templateJson('us-east/DisasterRecovery');
+
+  test('GuardDuty runs in the DR region, and its findings reach the breach contacts through a topic and key of that region', () => {
+    const template = dr('cell');
+    expect(resourcesOfType(template, 'AWS::GuardDuty::Detector').map(([, d]) => d.Properties.Enable)).toEqual([true]);
+    const [[topicId, topic]] = resourcesOfType(template, 'AWS::SNS::Topic');
+    expect(topic.Properties.TopicName).toBe('vp-us-east-security-alerts');
+    expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toContain('AlertsKey');
+    const [[, rule]] = resourcesOfType(template, 'AWS::Events::Rule');
+    expect(rule.Properties.EventPattern).toEqual({ source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 4] }] } });
+    expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: topicId });
+    // Ids and a link only, never the finding itself.
+    expect(rule.Properties.Targets[0].InputTransformer.InputPathsMap).not.toHaveProperty('detail');
+    expect(resourcesOfType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint)).toEqual(['security-alerts-us-east@example.com']);
+  });
+
+  test('with accountServices: organization, no detector of ours, but the organization\'s findings still alert', () => {
+    const template = dr('organization');
+    expect(resourcesOfType(template, 'AWS::GuardDuty::Detector')).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(1);
+  });
+});
