@@ -8,6 +8,7 @@ import { ContainerMemoryLimit } from './rules/deploy-safety/container-memory-lim
 import { DatabaseEngineVersionPolicy } from './rules/deploy-safety/database-engine-version-policy';
 import { FixedNameRetainExceptOnCreate } from './rules/deploy-safety/fixed-name-retain-except-on-create';
 import { FunctionLogGroupOwned } from './rules/deploy-safety/function-log-group-owned';
+import { NoDependencyCycle } from './rules/deploy-safety/no-dependency-cycle';
 import { ServiceTrustConditionsDocumented } from './rules/deploy-safety/service-trust-conditions-documented';
 
 export const DEPLOY_SAFETY_PACK = 'DeploySafety';
@@ -74,6 +75,12 @@ export const DEPLOY_SAFETY_RULES: readonly DeploySafetyRule[] = [
     info: 'An ECS container has no hard memory limit of its own, or one above the task\'s.',
     explanation: 'Without its own limit a container is bounded only by the task, and ECS cannot tell which container ran out of memory.',
     source: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html',
+  },
+  {
+    rule: NoDependencyCycle,
+    info: 'A resource depends on itself through references and DependsOn.',
+    explanation: 'CloudFormation refuses a template with a circular dependency before it creates anything; overrides on aws-cdk-lib resources can make one that synthesizes.',
+    source: 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/troubleshooting.html',
   },
 ];
 

@@ -179,8 +179,9 @@ export class NetworkStack extends CellStack {
       }),
       roles: [role.ref],
     });
+    // Attached by the policy's Roles (a reference back from the role would be a cycle); the role keeps no other policy.
     role.addPropertyDeletionOverride('Policies');
-    role.addPropertyOverride('ManagedPolicyArns', [permissions.ref]);
+    role.addPropertyDeletionOverride('ManagedPolicyArns');
     // The function runs during this deploy: its permissions must be attached before it is created.
     handler.addResourceDependency(permissions);
   }

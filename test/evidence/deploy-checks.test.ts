@@ -36,7 +36,7 @@ describe('the evidence pack\'s first section: deploy-time checks', () => {
       },
     });
     const checks = section(evidenceOf(result, result.configFile)['us-east'], 'Deploy-time checks');
-    expect(checks).toContain('1 of 8 deploy-time checks failed in this cell');
+    expect(checks).toContain(`1 of ${DEPLOY_SAFETY_RULES.length} deploy-time checks failed in this cell`);
     expect(linesWith(checks, '`DeploySafety-FixedNameRetainExceptOnCreate`')[0]).toContain('**FAILED: 1 open**');
   });
 });

@@ -16,6 +16,7 @@ import { ContainerMemoryLimit } from '../../../lib/compliance/rules/deploy-safet
 import { DatabaseEngineVersionPolicy } from '../../../lib/compliance/rules/deploy-safety/database-engine-version-policy';
 import { FixedNameRetainExceptOnCreate } from '../../../lib/compliance/rules/deploy-safety/fixed-name-retain-except-on-create';
 import { FunctionLogGroupOwned } from '../../../lib/compliance/rules/deploy-safety/function-log-group-owned';
+import { NoDependencyCycle } from '../../../lib/compliance/rules/deploy-safety/no-dependency-cycle';
 import { ServiceTrustConditionsDocumented } from '../../../lib/compliance/rules/deploy-safety/service-trust-conditions-documented';
 import { bareStack, failuresOnOurCell, verdictsOnOurCell } from './helpers';
 
@@ -210,5 +211,25 @@ describe('DeploySafety-ContainerMemoryLimit', () => {
 
   test('passes our voice task, whose container has the task memory as its limit', () => {
     expect(verdictsOnOurCell(ContainerMemoryLimit)).toEqual({ 'us-east/Voice/Task/Resource': COMPLIANT });
+  });
+});
+
+describe('DeploySafety-NoDependencyCycle', () => {
+  test('fails a role whose managed policy names the role it is attached to (the shape a property override made)', () => {
+    const { stack } = bareStack();
+    const role = new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: { Statement: [] } });
+    const policy = new iam.CfnManagedPolicy(stack, 'Policy', { policyDocument: { Statement: [] }, roles: [role.ref] });
+    role.addPropertyOverride('ManagedPolicyArns', [policy.ref]);
+    expect(NoDependencyCycle(role)).toEqual(['circular-dependency']);
+    expect(NoDependencyCycle(policy)).toEqual(['circular-dependency']);
+  });
+
+  test('passes the same policy attached only through its Roles, and every resource of our cell', () => {
+    const { stack } = bareStack();
+    const role = new iam.CfnRole(stack, 'Role', { assumeRolePolicyDocument: { Statement: [] } });
+    const policy = new iam.CfnManagedPolicy(stack, 'Policy', { policyDocument: { Statement: [] }, roles: [role.ref] });
+    expect([NoDependencyCycle(role), NoDependencyCycle(policy)]).toEqual([COMPLIANT, COMPLIANT]);
+    expect(Object.keys(verdictsOnOurCell(NoDependencyCycle)).length).toBeGreaterThan(100);
+    expect(failuresOnOurCell(NoDependencyCycle)).toEqual({});
   });
 });
