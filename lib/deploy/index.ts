@@ -3,3 +3,5 @@ export * from './cli';
 export * from './environment';
 export * from './main';
 export * from './preflight';
+export * from './image-contract';
+export * from './stack-state';
