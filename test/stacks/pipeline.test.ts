@@ -24,7 +24,8 @@ function pipelineConfig(enabled = true): PlatformConfig {
     drRegion: 'us-east-2',
     availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
     vpcCidr: '10.30.0.0/16',
-    voice: { ...usEast.voice, domainName: 'voice-usw.example.com' },
+    // A zone of its own: each cell is its own account (issue 11).
+    voice: { ...usEast.voice, domainName: 'voice-usw.example.com', hostedZoneId: 'Z0000000000EXAMPLEUW', hostedZoneName: 'voice-usw.example.com' },
   };
   const cells = [...base.cells, usWest].map((c) => ({ ...c, voice: { ...c.voice, imageDigest: IMAGE } }));
   return validateConfig({ ...base, cells, pipeline: { ...base.pipeline!, enabled } });
