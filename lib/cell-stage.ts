@@ -74,7 +74,7 @@ export class CellStage extends Stage {
     this.audit.siem.subscribe(this.network.flowLogGroup, 'vpc-flow-logs');
     // Replication names the DR archive and key by name: they must exist before the primary archive.
     this.audit.addStackDependency(this.disasterRecovery, 'the audit archive replicates into the DR archive');
-    this.detection = new DetectionStack(this, 'Detection', { ...common, trailLogGroup: this.audit.trailLogGroup });
+    this.detection = new DetectionStack(this, 'Detection', { ...common, trailLogGroup: this.audit.trailLogGroup, auditKey: this.keys.audit });
     // AWS Config test-writes to its history bucket when the delivery channel is created.
     this.detection.addStackDependency(this.audit, 'AWS Config delivers to the config history bucket');
     this.data = new DataStack(this, 'Data', {

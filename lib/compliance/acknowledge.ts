@@ -2,7 +2,7 @@ import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** The packs whose findings we may acknowledge, by the prefix of their rule ids. */
-const PACK_NAMES = ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'] as const;
+const PACK_NAMES = ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform', 'DeploySafety'] as const;
 export type PackName = (typeof PACK_NAMES)[number];
 
 /** Records one acknowledgement under its namespaced id, refusing a reason that explains nothing. */

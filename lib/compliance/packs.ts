@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, NagPack } from 'cdk-nag';
+import { DeploySafetyChecks } from './deploy-safety-checks';
 import { VoicePlatformChecks } from './voice-platform-checks';
 
 /**
@@ -17,5 +18,5 @@ export function registerCompliancePacks(app: App): void {
 
 /** Our own packs: what the cdk-nag packs do not check. Their rules' tests run these alone, for speed. */
 export function ownPacks(app: App): NagPack[] {
-  return [new VoicePlatformChecks(app, { verbose: true })];
+  return [new VoicePlatformChecks(app, { verbose: true }), new DeploySafetyChecks(app, { verbose: true })];
 }

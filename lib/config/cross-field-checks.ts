@@ -172,7 +172,26 @@ export function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   const cellJurisdiction = new Map<string, unknown>();
   const cellCarriesPhi = new Map<string, boolean>();
   const accounts = new Map<unknown, unknown>();
+  // Only one hosted zone of a name can be delegated from its parent: two ids for one name means one never validates.
+  const zones = new Map<string, { id: unknown; cell: unknown }>();
   cells.forEach((cell, i) => {
+    const voice = cell?.voice as { hostedZoneName?: unknown; hostedZoneId?: unknown } | undefined;
+    if (typeof voice?.hostedZoneName === 'string') {
+      const other = zones.get(voice.hostedZoneName);
+      if (other) {
+        // Same id too: each cell is its own account, and ACM validates only in a zone of the certificate's account.
+        const why =
+          other.id === voice.hostedZoneId
+            ? 'each cell has its own account, and ACM can write validation records only into a zone of the cell\'s own account'
+            : `only one zone of a name can be delegated, so certificate validation in one of them would never complete`;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cells', i, 'voice', 'hostedZoneName'],
+          message: `zone "${voice.hostedZoneName}" (${String(voice.hostedZoneId)}) is already claimed by cell "${String(other.cell)}" (${String(other.id)}); ${why}. Give each cell a zone of its own, delegated to its account, for example "voice-${String(cell.id)}.example.com"`,
+        });
+      }
+      zones.set(voice.hostedZoneName, { id: voice.hostedZoneId, cell: cell.id });
+    }
     if (typeof cell?.account === 'string' && accounts.has(cell.account)) {
       ctx.addIssue({
         code: 'custom',

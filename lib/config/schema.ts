@@ -173,6 +173,23 @@ export const DatabaseSchema = z.strictObject({
 /** The placeholder digest the example config ships with; the deploy refuses it. */
 export const PLACEHOLDER_IMAGE_DIGEST = `sha256:${'0'.repeat(64)}`;
 
+/**
+ * AWS WAF's per-address rate limit on the voice load balancer. A telephony provider sends every
+ * clinic's webhooks and media streams from a handful of addresses, so its published ranges are
+ * exempt from the limit (they still pass the managed rule groups).
+ */
+export const WafSchema = z.strictObject({
+  /** Requests one source address may send in five minutes before WAF blocks it; WAF accepts 10 and more. */
+  rateLimitPerFiveMinutes: z
+    .number({ error: 'must be the number of requests per five minutes one address may send' })
+    .int()
+    .min(10, 'must be at least 10, the lowest rate limit AWS WAF accepts')
+    .max(2_000_000_000)
+    .default(2000),
+  /** The telephony provider's published source ranges: never rate limited. */
+  rateLimitExemptCidrs: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as "203.0.113.0/24"' })).default([]),
+});
+
 /** The voice service: the container that answers calls, behind a TLS-only load balancer. */
 export const VoiceSchema = z
   .strictObject({
@@ -192,6 +209,8 @@ export const VoiceSchema = z
     requestsPerTarget: z.number({ error: 'must be the number of requests per task to scale at' }).int().positive().default(500),
     /** Who may reach the load balancer; empty means the whole internet (the telephony provider's webhooks). */
     allowedIngressCidrs: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as "203.0.113.0/24"' })).default([]),
+    /** The per-address rate limit and the provider ranges exempt from it. */
+    waf: WafSchema.default({ rateLimitPerFiveMinutes: 2000, rateLimitExemptCidrs: [] }),
     /** An existing ACM certificate in the primary region ... */
     certificateArn: z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN').optional(),
     /** ... or a certificate issued by ACM and DNS-validated in this hosted zone. */

@@ -13,6 +13,8 @@ export interface AuditArchiveBucketProps {
   /** Days before objects move to cold storage (config `retention.archiveColdAfterDays`). */
   readonly coldAfterDays: number;
   readonly serverAccessLogsBucket: s3.IBucket;
+  /** Keep the bucket if its stack's first create rolls back: it receives audit records during that create. @default false */
+  readonly keepOnFailedCreate?: boolean;
 }
 
 /**
@@ -29,6 +31,7 @@ export class AuditArchiveBucket extends SecureBucket {
       encryptionKey: props.encryptionKey,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: `${props.bucketName}/`,
+      keepOnFailedCreate: props.keepOnFailedCreate,
       objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(props.retentionDays)),
       lifecycleRules: [
         {

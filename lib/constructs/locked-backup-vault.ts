@@ -23,7 +23,10 @@ export class LockedBackupVault extends backup.BackupVault {
     super(scope, id, {
       backupVaultName: props.backupVaultName,
       encryptionKey: props.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // No recovery point exists before the first scheduled backup, so a failed first create removes the
+      // empty vault and the retry can create it by name (DeletionPolicy RetainExceptOnCreate).
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lockConfiguration: {
         minRetention: Duration.days(BACKUP_RETENTION_DAYS),
         maxRetention: Duration.days(3653),

@@ -119,6 +119,14 @@ function phiLifecycle(retentionDays: number, terminationDate?: string): s3.Lifec
       noncurrentVersionExpiration: Duration.days(1),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     },
+    {
+      // Expiry of a versioned object leaves a delete marker; once its noncurrent versions are gone, this
+      // removes the marker, so that nothing is left and the bucket can be deleted. S3 refuses it in a rule
+      // that expires by days or date, hence a rule of its own.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+      id: 'remove-expired-delete-markers',
+      expiredObjectDeleteMarker: true,
+    },
   ];
   if (terminationDate) {
     const expiry = new Date(`${terminationDate}T00:00:00Z`);

@@ -31,11 +31,18 @@ export interface SecureBucketProps {
   readonly lifecycleRules?: s3.LifecycleRule[];
   /** @default - no Object Lock */
   readonly objectLockDefaultRetention?: s3.ObjectLockRetention;
+  /**
+   * Keep the bucket even when the create that made it rolls back (DeletionPolicy Retain). Only for a
+   * bucket that receives data during its own stack's first create; a retry then needs the recovery
+   * steps that `npm run deploy` prints.
+   * @default false - RetainExceptOnCreate: kept on every update and delete, removed only if its own create rolls back
+   */
+  readonly keepOnFailedCreate?: boolean;
 }
 
 /**
  * An S3 bucket with the hardening every bucket here shares: all public access blocked, TLS 1.2 or
- * later required by the bucket policy, ACLs disabled, versioning, and RETAIN on stack deletion.
+ * later required by the bucket policy, ACLs disabled, versioning, and kept on stack deletion and replacement (removed only if its own first create rolls back).
  * Destroying a bucket of this app always takes a deliberate act outside CloudFormation.
  */
 export class SecureBucket extends s3.Bucket {
@@ -50,7 +57,9 @@ export class SecureBucket extends s3.Bucket {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // RetainExceptOnCreate: a failed first create leaves no bucket behind to block the retry by name.
+      // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+      removalPolicy: props.keepOnFailedCreate ? RemovalPolicy.RETAIN : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       autoDeleteObjects: false,
       serverAccessLogsBucket: props.serverAccessLogsBucket,
       serverAccessLogsPrefix: props.serverAccessLogsPrefix,

@@ -120,11 +120,10 @@ export class SiemDelivery extends Construct {
 
     this.deliveryRole = new ScopedRole(this, 'DeliveryRole', {
       description: 'Lets Kinesis Data Firehose of this account deliver SIEM log streams into the audit archive',
+      // The condition Firehose documents for its role: the account id as external id
+      // (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html).
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:firehose:${stack.region}:${stack.account}:deliverystream/*` },
-        },
+        conditions: { StringEquals: { 'sts:ExternalId': stack.account } },
       }),
     });
     const prefixes: string[] = [SIEM_ARCHIVE_PREFIXES.delivered, SIEM_ARCHIVE_PREFIXES.errors];

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { cellPrefix } from '../naming';
 import { CdkRunner, DEFAULT_CONCURRENCY, cdkDeployCommand, formatCommand } from './cdk';
 import { GitState } from './environment';
+import { checkImageContract } from './image-contract';
 import { IMAGE_STACK_ID, PreflightError, PreflightOptions, PreflightPreview, PreflightResult, clinicStacksSummary, preflight, preview } from './preflight';
+import { checkCellStacks } from './stack-state';
 
 export const USAGE =
   'Usage: npm run deploy -- <cell-id> [--config <file>] [--concurrency <n>] [--dry-run] [--allow-placeholder-image]\n' +
@@ -68,8 +72,15 @@ export function parseDeployArguments(argv: readonly string[]): DeployArguments |
 export interface DeployDependencies {
   /** STS for a region; the CLI passes a client with bounded timeouts. */
   readonly sts: PreflightOptions['sts'];
-  /** CloudFormation for a region, to compare the clinic stacks in the account with config. */
+  /**
+   * CloudFormation for a region: the clinic stacks in the account compared with config, and the
+   * state of the cell's stacks. Tests pass mocked clients.
+   */
   readonly cloudformation: PreflightOptions['cloudformation'];
+  /** ECR for a region: the configuration of the voice image. Tests pass mocked clients. */
+  readonly ecr: (region: string) => ECRClient;
+  /** Fetches an image configuration from the pre-signed URL ECR returns. @default global fetch */
+  readonly fetchBlob?: (url: string) => Promise<string>;
   /** Runs cdk; tests pass a fake. */
   readonly runner: CdkRunner;
   readonly out?: (line: string) => void;
@@ -110,8 +121,10 @@ export async function runDeploy(argv: readonly string[], deps: DeployDependencie
       return previewed.checks.some((c) => c.status === 'failed') ? 1 : 0;
     }
     const result = await preflight(options);
+    const checks = await deployTimeChecks(result, deps);
     const command = cdkDeployCommand(result, args.concurrency);
     for (const line of changeRecord(result)) out(line);
+    for (const line of checks) out(line);
     if (args.allowPlaceholderImage && !result.placeholderImage) {
       out(`Note: --allow-placeholder-image has no effect: cell ${result.cell.id} has a real image digest, so every stack is deployed.`);
     }
@@ -130,6 +143,59 @@ export async function runDeploy(argv: readonly string[], deps: DeployDependencie
     }
     throw e;
   }
+}
+
+/**
+ * The checks against the live account that `cdk deploy` would otherwise fail on: the voice image
+ * honours the task's contract (non-root user, writable /tmp volume), and no stack of the cell is in
+ * a state that needs recovery by hand (ROLLBACK_COMPLETE, *_FAILED) or busy. Read-only; a failed
+ * check is a PreflightError with the steps to take. Returns one line per passed check.
+ */
+export async function deployTimeChecks(result: PreflightResult, deps: DeployDependencies): Promise<string[]> {
+  try {
+    return await runChecks(result, deps);
+  } catch (e) {
+    if (e instanceof PreflightError) throw e;
+    const name = e instanceof Error ? e.name : 'Error';
+    const detail = e instanceof Error ? e.message.split('\n')[0].slice(0, 200) : String(e);
+    throw new PreflightError(
+      'check-failed',
+      `Refusing to deploy cell "${result.cell.id}": a deploy-time check failed with ${name} (${detail}). Nothing was deployed. ` +
+        'The deploying role needs cloudformation:ListStacks and cloudformation:ListStackResources in the primary and DR regions, and ' +
+        'ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the cell\'s voice repository. Retry; if it persists, check those permissions.',
+      { cause: e },
+    );
+  }
+}
+
+async function runChecks(result: PreflightResult, deps: DeployDependencies): Promise<string[]> {
+  const { cell } = result;
+  const lines = ['Deploy-time checks passed:'];
+  if (!result.placeholderImage) {
+    const ecr = deps.ecr(cell.primaryRegion);
+    try {
+      const image = await checkImageContract({
+        ecr,
+        registryId: cell.account,
+        // The repository the Registry stack creates (lib/stacks/registry-stack.ts).
+        repositoryName: `${cellPrefix({ platform: result.platform, cell })}/voice`,
+        digest: cell.voice.imageDigest,
+        fetchBlob: deps.fetchBlob ?? fetchText,
+      });
+      lines.push(`  voice image   runs as user ${image.user}, declares the volumes ${image.volumes.join(', ')}`);
+    } finally {
+      ecr.destroy();
+    }
+  }
+  await checkCellStacks(cell, result.tenants, deps.cloudformation);
+  lines.push(`  cell stacks   none in ${cell.primaryRegion} or ${cell.drRegion} is rolled back, failed or busy`);
+  return lines;
+}
+
+async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok) throw new PreflightError('image-contract', `Refusing to deploy: the voice image configuration could not be downloaded from ECR (HTTP ${response.status}). Nothing was deployed. Retry.`);
+  return response.text();
 }
 
 /** Who deploys what where, for the change record: one `label  value` line each. */

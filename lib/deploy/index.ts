@@ -4,3 +4,5 @@ export * from './environment';
 export * from './main';
 export * from './preflight';
 export * from './stateful-inventory';
+export * from './image-contract';
+export * from './stack-state';

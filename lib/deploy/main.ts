@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { STSClient } from '@aws-sdk/client-sts';
 import { spawnRunner } from './cdk';
 import { runDeploy } from './cli';
@@ -26,11 +27,21 @@ export function cloudFormationClientFor(region: string): CloudFormationClient {
   });
 }
 
+/** An ECR client for a region of the cell, bounded like the STS client: a check that cannot answer becomes a refusal, not a hang. */
+export function ecrClientFor(region: string): ECRClient {
+  return new ECRClient({
+    region,
+    maxAttempts: 3,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
+  });
+}
+
 /** The deploy entry point (`npm run deploy -- <cell-id>`): sets the exit code, prints no stack trace for a refusal. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   process.exitCode = await runDeploy(argv, {
     sts: stsClientFor,
     cloudformation: cloudFormationClientFor,
+    ecr: ecrClientFor,
     runner: spawnRunner(PROJECT_ROOT),
     git: () => gitState(PROJECT_ROOT),
   });

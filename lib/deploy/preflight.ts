@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CloudFormationClient, paginateListStacks } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { CellConfig, ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig, loadConfig } from '../config';
+import { CellConfig, ConfigError, DEFAULT_CONFIG_PATH, PLACEHOLDER_IMAGE_DIGEST, PlatformConfig, TenantConfig, loadConfig } from '../config';
 import { cellPrefix } from '../naming';
 import { GitState, profilesForAccount } from './environment';
 
@@ -40,7 +40,11 @@ export type PreflightRefusal =
   | 'sts-failed'
   | 'wrong-account'
   | 'clinic-stacks-orphaned'
-  | 'clinic-stacks-unreadable';
+  | 'clinic-stacks-unreadable'
+  | 'stack-needs-recovery'
+  | 'stack-busy'
+  | 'image-contract'
+  | 'check-failed';
 
 /** A refused deploy. The message is complete and user-facing: print it as is, without a stack trace. */
 export class PreflightError extends Error {
@@ -85,6 +89,8 @@ export interface PreflightOptions {
 export interface PreflightResult {
   readonly platform: PlatformConfig['platform'];
   readonly cell: CellConfig;
+  /** The clinics of the cell: each has stacks of its own. */
+  readonly tenants: readonly TenantConfig[];
   /** Absolute path of the configuration file that was validated. */
   readonly configPath: string;
   /** Whether it is the file cdk reads by default, so that `-c config=` can be left out. */
@@ -247,6 +253,7 @@ async function inspect(options: PreflightOptions, mode: 'deploy' | 'preview'): P
     result: {
       platform: config.platform,
       cell,
+      tenants: config.tenants.filter((t) => t.cell === cell.id),
       configPath,
       configIsDefault,
       configSha256,

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, IApplyRule, NIST80053R5Checks, NagPack } from 'cdk-nag';
 import { PackName } from '../compliance/acknowledge';
+import { DeploySafetyChecks } from '../compliance/deploy-safety-checks';
 import { VoicePlatformChecks } from '../compliance/voice-platform-checks';
 
 /**
@@ -14,6 +15,7 @@ export const REGISTERED_PACKS: ReadonlyArray<{ readonly name: PackName; readonly
   { name: 'AwsSolutions', create: () => new AwsSolutionsChecks(undefined, { verbose: true }) },
   { name: 'NIST.800.53.R5', create: () => new NIST80053R5Checks(undefined, { verbose: true }) },
   { name: 'VoicePlatform', create: () => new VoicePlatformChecks(undefined, { verbose: true }) },
+  { name: 'DeploySafety', create: () => new DeploySafetyChecks(undefined, { verbose: true }) },
 ];
 
 /** A registered pack and the distinct rule ids it applies to every resource. */

@@ -69,6 +69,9 @@ function hardenBucket(bucket: s3.Bucket, naming: ArtifactStoreNaming, retention:
     retentionDays: retention.accessLogDays,
   });
   cfnBucket.versioningConfiguration = { status: 'Enabled' };
+  // CodePipeline names the replication buckets; an empty one left by a failed first create would block the retry.
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html
+  bucket.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
   bucket.addToResourcePolicy(
     new iam.PolicyStatement({
       effect: iam.Effect.DENY,

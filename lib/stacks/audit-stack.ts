@@ -54,7 +54,16 @@ export class AuditStack extends CellStack {
       retentionDays: retention.auditDays,
       coldAfterDays: retention.archiveColdAfterDays,
       serverAccessLogsBucket: this.accessLogs,
+      // The trail writes audit records here during this stack's first create; they are kept whatever happens.
+      keepOnFailedCreate: true,
     });
+    acknowledge(
+      this.auditArchive,
+      'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create]',
+      'The trail of this stack writes audit records into the archive during the first create, under Object Lock in compliance mode: ' +
+        'they can neither be deleted nor may they be lost, so the archive is kept even if that create rolls back. `npm run deploy` ' +
+        'detects the rolled-back stack and prints the recovery steps (import the kept archive, or delete the empty stack and retry).',
+    );
     this.replicateArchiveToDisasterRecovery(props.auditKey);
 
     const name = trailName(this);
@@ -90,12 +99,14 @@ export class AuditStack extends CellStack {
       logClass: 'audit',
       retention,
       encryptionKey: props.auditKey,
+      // Receives audit records from the moment the trail exists, also during a create that later rolls back.
+      keepOnFailedCreate: true,
     });
     const trailRole = new ScopedRole(this, 'TrailLogsRole', {
       description: 'Lets this cell\'s CloudTrail trail deliver events to its CloudWatch Logs group',
-      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceArn': thisTrail } },
-      }),
+      // No condition: CloudTrail validates this role at CreateTrail and its documented trust has none
+      // (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-required-policy-for-cloudwatch-logs.html).
+      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com'),
     });
     trailRole.addToPolicy(
       new iam.PolicyStatement({
@@ -155,9 +166,9 @@ export class AuditStack extends CellStack {
       destinationKeyAlias: keyAliasName(this, 'audit'),
       role: new ScopedRole(this, 'ArchiveReplicationRole', {
         description: 'Replicates the audit archive to its Object Lock replica in the DR region',
-        assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
-          conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-        }),
+        // No condition: S3's documented replication trust has none; only this account can pass the role
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+        assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
       }),
       ruleId: 'audit-archive-to-dr',
       objectLock: true,

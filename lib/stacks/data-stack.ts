@@ -16,6 +16,24 @@ import { backupVaultName, databaseInstanceId, restoreTestingPlanName } from '../
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
+/**
+ * PostgreSQL 17 by major version only, with automatic minor upgrades: RDS chooses the current
+ * minor for a new cell and upgrades running ones in the maintenance window, so the template never
+ * names a minor version that RDS has retired or already upgraded past.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_UpgradeDBInstance.Upgrading.html
+ */
+export const POSTGRES_ENGINE = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of('17', '17') });
+
+/** RDS windows (UTC): automated backups, the weekly maintenance, and the AWS Backup start, an hour or more apart. */
+export const DATABASE_WINDOWS = {
+  /** RDS refuses a backup window that overlaps the maintenance window. */
+  automatedBackup: '03:00-04:00',
+  maintenance: 'sun:04:30-sun:05:30',
+  /** The AWS Backup plan starts at 00:00 and must start by 01:00, two hours before the automated backup window. */
+  backupPlanStartHour: 0,
+  backupPlanStartWindowHours: 1,
+} as const;
+
 export interface DataStackProps extends CellStackProps {
   readonly vpc: ec2.IVpc;
   readonly databaseKey: PlatformKey;
@@ -62,7 +80,7 @@ export class DataStack extends CellStack {
     this.databaseClientSecurityGroup.addEgressRule(this.databaseSecurityGroup, ec2.Port.tcp(5432), 'PostgreSQL to the cell database');
 
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_5 }),
+      engine: POSTGRES_ENGINE,
       description: 'TLS 1.2+ enforced by the server; pgaudit logs reads, writes, role changes and DDL',
       parameters: {
         'rds.force_ssl': '1',
@@ -100,12 +118,25 @@ export class DataStack extends CellStack {
 
     const monitoringRole = new ScopedRole(this, 'EnhancedMonitoringRole', {
       description: 'Lets RDS enhanced monitoring publish OS metrics of the cell database',
+      // Conditions RDS documents for this role: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html
       assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     });
+    // What AWS's managed policy for this role grants, limited to our one RDSOSMetrics group: RDS is documented
+    // only against that policy, and it calls CreateLogGroup and PutRetentionPolicy as well as the stream actions.
+    // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSEnhancedMonitoringRole.html
     monitoringRole.addToPolicy(
       new iam.PolicyStatement({
+        sid: 'ManageTheRdsOsMetricsGroup',
+        actions: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy'],
+        // The group's ARN with and without the trailing `:*` that CloudFormation's Arn attribute carries.
+        resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:RDSOSMetrics`, osMetricsLogs.logGroupArn],
+      }),
+    );
+    monitoringRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteRdsOsMetrics',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams', 'logs:GetLogEvents'],
         resources: [osMetricsLogs.logGroupArn, `${osMetricsLogs.logGroupArn}:log-stream:*`],
       }),
@@ -118,7 +149,7 @@ export class DataStack extends CellStack {
 
     this.database = new rds.DatabaseInstance(this, 'Database', {
       instanceIdentifier,
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_5 }),
+      engine: POSTGRES_ENGINE,
       instanceType: new ec2.InstanceType(sizing.instanceType),
       vpc: props.vpc,
       vpcSubnets: { subnetGroupName: SUBNETS.database },
@@ -143,14 +174,21 @@ export class DataStack extends CellStack {
       parameterGroup,
       cloudwatchLogsExports: ['postgresql', 'upgrade'],
       backupRetention: Duration.days(BACKUP_RETENTION_DAYS),
-      preferredBackupWindow: '03:00-04:00',
-      preferredMaintenanceWindow: 'sun:04:30-sun:05:30',
+      preferredBackupWindow: DATABASE_WINDOWS.automatedBackup,
+      preferredMaintenanceWindow: DATABASE_WINDOWS.maintenance,
       copyTagsToSnapshot: true,
       deletionProtection: true,
+      // Kept even if its first create rolls back: deletion protection would make that delete fail anyway.
       removalPolicy: RemovalPolicy.RETAIN,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
     this.database.node.addDependency(this.databaseAuditLogGroup, upgradeLogs, osMetricsLogs);
+    acknowledge(
+      this.database,
+      'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create]',
+      'The database has deletion protection, so CloudFormation could not delete it on a rolled-back create either; it is kept, ' +
+        'and `npm run deploy` detects the rolled-back stack and prints the steps to remove the new, empty instance before a retry.',
+    );
     acknowledge(
       this.database,
       'AwsSolutions-RDS11',
@@ -181,8 +219,9 @@ export class DataStack extends CellStack {
       backupPlanRules: [
         new backup.BackupPlanRule({
           ruleName: 'daily-35-days-with-dr-copy',
-          scheduleExpression: events.Schedule.cron({ minute: '0', hour: '5' }),
-          startWindow: Duration.hours(1),
+          // Away from the RDS windows: https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
+          scheduleExpression: events.Schedule.cron({ minute: '0', hour: String(DATABASE_WINDOWS.backupPlanStartHour) }),
+          startWindow: Duration.hours(DATABASE_WINDOWS.backupPlanStartWindowHours),
           completionWindow: Duration.hours(4),
           deleteAfter: Duration.days(BACKUP_RETENTION_DAYS),
           copyActions: [
@@ -196,9 +235,9 @@ export class DataStack extends CellStack {
     });
     const role = new ScopedRole(this, 'BackupRole', {
       description: 'Lets AWS Backup back up and restore the cell database',
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
+      // No condition: AWS Backup's documented service-role trust has none; only this account can pass the role
+      // (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html).
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
       managedPolicies: [
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup'),
         iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores'),

@@ -4,18 +4,20 @@ import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AlertMessage } from '../constructs/alert-message';
+import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
 import {
   auditArchiveBucketName,
   breakGlassRoleName,
   cellPrefix,
   configHistoryBucketName,
-  keyAliasArn,
   keyAliasName,
   phiBucketPrefix,
   roleArn,
@@ -85,31 +87,11 @@ interface AlertSpec {
   readonly link: string;
 }
 
-/**
- * A JSON alert message of constants and event fields. Every field is quoted, so that a field
- * absent from an event (errorCode on a successful call) leaves the message valid JSON.
- */
-class AlertMessage extends events.RuleTargetInput {
-  constructor(
-    private readonly constants: Record<string, string>,
-    private readonly fields: Record<string, string>,
-    private readonly link: string,
-  ) {
-    super();
-  }
-
-  public bind(): events.RuleTargetInputProperties {
-    const placeholders = Object.fromEntries(Object.keys(this.fields).map((name) => [name, `<${name}>`]));
-    return {
-      inputPathsMap: { ...this.fields },
-      inputTemplate: JSON.stringify({ ...this.constants, ...placeholders, link: this.link }),
-    };
-  }
-}
-
 export interface DetectionStackProps extends CellStackProps {
   /** The cell's multi-region CloudTrail log group (Audit stack). */
   readonly trailLogGroup: logs.ILogGroup;
+  /** The cell's audit key in the primary region (Keys stack): encrypts AWS Config deliveries. */
+  readonly auditKey: kms.IKey;
 }
 
 /**
@@ -141,9 +123,9 @@ export class DetectionStack extends CellStack {
     // In an AWS Organization that enables these services for every account (delegated
     // administrator, Control Tower), the account already has them and a second copy cannot exist.
     if (this.cell.detection.accountServices === 'cell') {
-      this.detector = this.createDetector();
+      this.detector = guardDutyDetector(this, 'Detector');
       this.securityHub = this.createSecurityHub();
-      const { recorder, deliveryChannel } = this.createConfigRecorder();
+      const { recorder, deliveryChannel } = this.createConfigRecorder(props.auditKey);
       this.recorder = recorder;
       this.deliveryChannel = deliveryChannel;
     }
@@ -181,32 +163,6 @@ export class DetectionStack extends CellStack {
     );
   }
 
-  /**
-   * Every GuardDuty protection on. S3, RDS and ECS Fargate runtime monitoring cover what the cell
-   * runs; the rest cost nothing without EKS, EC2 or Lambda workloads, and leaving them off would
-   * fail the GuardDuty controls of the Security Hub standards and page the breach contacts.
-   */
-  private createDetector(): guardduty.CfnDetector {
-    const enabled = (name: string, additional: string[] = []): guardduty.CfnDetector.CFNFeatureConfigurationProperty => ({
-      name,
-      status: 'ENABLED',
-      additionalConfiguration: additional.length > 0 ? additional.map((a) => ({ name: a, status: 'ENABLED' })) : undefined,
-    });
-    return new guardduty.CfnDetector(this, 'Detector', {
-      enable: true,
-      findingPublishingFrequency: 'FIFTEEN_MINUTES',
-      features: [
-        enabled('S3_DATA_EVENTS'),
-        enabled('RDS_LOGIN_EVENTS'),
-        // GuardDuty manages the Fargate security agent itself: no task definition changes.
-        enabled('RUNTIME_MONITORING', ['ECS_FARGATE_AGENT_MANAGEMENT', 'EC2_AGENT_MANAGEMENT', 'EKS_ADDON_MANAGEMENT']),
-        enabled('LAMBDA_NETWORK_LOGS'),
-        enabled('EKS_AUDIT_LOGS'),
-        enabled('EBS_MALWARE_PROTECTION'),
-      ],
-    });
-  }
-
   private createSecurityHub(): securityhub.CfnHub {
     const hub = new securityhub.CfnHub(this, 'SecurityHub', {
       // One finding per control across standards, instead of one per standard.
@@ -224,14 +180,15 @@ export class DetectionStack extends CellStack {
     return hub;
   }
 
-  private createConfigRecorder() {
+  private createConfigRecorder(auditKey: kms.IKey) {
     // The service-linked role, not a ScopedRole: it passes every pack unacknowledged and Security Hub's Config.1 requires it.
     const serviceLinkedRole = new iam.CfnServiceLinkedRole(this, 'ConfigServiceLinkedRole', {
       awsServiceName: 'config.amazonaws.com',
       description: 'AWS Config records resource configurations of this account',
     });
-    // IAM is global: recorders in other regions of the account may use the same role.
-    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // IAM is global: recorders in other regions of the account may use the same role. Its name is fixed
+    // by AWS, so a failed first create must not leave it behind (RetainExceptOnCreate).
+    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const recorder = new config.CfnConfigurationRecorder(this, 'ConfigRecorder', {
       // One recorder per account and region; "default" is the name AWS gives it everywhere else.
@@ -246,11 +203,14 @@ export class DetectionStack extends CellStack {
       name: 'default',
       s3BucketName: configHistoryBucketName(this, this.region),
       s3KeyPrefix: CONFIG_KEY_PREFIX,
-      // Without a key Config writes SSE-S3 objects; the archive keeps everything under the audit key.
-      s3KmsKeyArn: keyAliasArn(this, 'audit', this.region),
+      // Without a key Config writes SSE-S3 objects; the history bucket keeps everything under the audit key.
+      // A key ARN, not an alias: https://docs.aws.amazon.com/config/latest/APIReference/API_DeliveryChannel.html
+      s3KmsKeyArn: auditKey.keyArn,
       configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
     });
-    deliveryChannel.node.addDependency(recorder);
+    // Created together, neither waiting for the other: the recorder resource starts recording, which
+    // needs a delivery channel, so a channel that waited for it would never come and the stack would
+    // hang (https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html).
     return { recorder, deliveryChannel };
   }
 

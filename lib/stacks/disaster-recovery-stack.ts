@@ -1,10 +1,18 @@
+import { Aws } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { AlertMessage } from '../constructs/alert-message';
+import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
-import { accessLogBucketName, auditArchiveBucketName, backupVaultName, keyAliasName, phiBucketPrefix } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -19,6 +27,10 @@ export class DisasterRecoveryStack extends CellStack {
   public readonly auditArchive: AuditArchiveBucket;
   /** Receives a copy of every recovery point of the primary region's vault. */
   public readonly backupVault: LockedBackupVault;
+  /** GuardDuty in the DR region, which holds PHI replicas and backup copies; absent when the organization runs it. */
+  public readonly detector?: guardduty.CfnDetector;
+  /** The breach-notification contacts, told of threats to the DR region's data. */
+  public readonly alertTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
     super(scope, id, {
@@ -60,5 +72,91 @@ export class DisasterRecoveryStack extends CellStack {
       'replica again would copy audit records to a third region for no recovery benefit.';
     acknowledge(this.auditArchive, 'HIPAA.Security-S3BucketReplicationEnabled', isReplica);
     acknowledge(this.auditArchive, 'NIST.800.53.R5-S3BucketReplicationEnabled', isReplica);
+
+    // The DR region holds PHI replicas and backup copies: threats there reach the same contacts.
+    if (this.cell.detection.accountServices === 'cell') this.detector = guardDutyDetector(this, 'Detector');
+    this.alertTopic = this.createAlerts();
+  }
+
+  /**
+   * GuardDuty findings of the DR region (the organization's detector, or this stack's) to the
+   * breach-notification contacts, through a topic and key of this region: EventBridge rules see
+   * only their own region's events. Messages carry ids and a console link, never the finding.
+   * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html
+   */
+  private createAlerts(): sns.Topic {
+    const topicName = `${cellPrefix(this)}-security-alerts`;
+    const topicArn = `arn:${this.partition}:sns:${this.region}:${this.account}:${topicName}`;
+    const key = new PlatformKey(this, 'AlertsKey', {
+      alias: keyAliasName(this, 'alerts'),
+      description: `Encrypts the security alert topic of cell ${this.cell.id} in its DR region`,
+    });
+    const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgePublishesAlerts',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        // Scoped by the topic-ARN encryption context and the topic policy (the rule of this stack only).
+        conditions: { StringEquals: thisTopic },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'UseViaSnsForTheAlertTopic',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com`, ...thisTopic } },
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlertTopic', {
+      topicName,
+      displayName: `${cellPrefix(this)} security alerts (${this.region})`,
+      masterKey: key,
+      enforceSSL: true,
+      signatureVersion: '2',
+    });
+    for (const email of this.cell.alerts.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const url of this.cell.alerts.httpsEndpoints) topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+
+    const summary = `GuardDuty finding of medium severity (4) or higher in the DR region ${this.region}`;
+    const rule = new events.Rule(this, 'GuardDutyFindingAlert', {
+      ruleName: `${cellPrefix(this)}-guardduty-finding`,
+      description: summary,
+      eventPattern: { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 4] }] } },
+      targets: [
+        {
+          bind: () => ({
+            arn: topic.topicArn,
+            targetResource: topic,
+            input: new AlertMessage(
+              { alert: 'guardduty-finding', summary, cell: this.cell.id },
+              {
+                account: '$.account',
+                region: '$.region',
+                time: '$.time',
+                severity: '$.detail.severity',
+                findingType: '$.detail.type',
+                findingId: '$.detail.id',
+                resourceType: '$.detail.resource.resourceType',
+              },
+              `https://${this.region}.console.aws.amazon.com/guardduty/home?region=${this.region}#/findings?macros=current&fId=<findingId>`,
+            ),
+          }),
+        },
+      ],
+    });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlertRuleOfThisRegionPublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return topic;
   }
 }

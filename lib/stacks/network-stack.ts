@@ -1,7 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { CfnResource, Lazy } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeTemplateWarning } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { ScopedRole } from '../constructs/scoped-role';
@@ -106,6 +107,7 @@ export class NetworkStack extends CellStack {
     // Closing the default security group needs an API call that CloudFormation has no resource for;
     // aws-cdk-lib does it with a provider function that runs only while this stack deploys.
     const provider = this.node.findChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
+    this.ownDefaultSecurityGroupProvider(provider, props.logsKey);
     acknowledge(
       provider.node.findChild('Handler'),
       'VoicePlatform-NoHiddenFunctionOrRole',
@@ -136,5 +138,51 @@ export class NetworkStack extends CellStack {
       acknowledge(route, 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW', reason);
       acknowledge(route, 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', reason);
     }
+  }
+
+  /**
+   * Keeps aws-cdk-lib's default-security-group provider inside our own rules rather than replacing
+   * it (no CloudFormation resource can remove the default group's rules): its logs go to an
+   * encrypted log group of ours with operational retention, named in the function's logging
+   * configuration, instead of a group Lambda would create at run time, unencrypted and kept forever
+   * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html); and its
+   * permissions move from an inline policy and AWSLambdaBasicExecutionRole into one customer-managed
+   * policy, so that the cell's own Config rules (encrypted log groups, retention, no inline policies)
+   * find nothing to report.
+   */
+  private ownDefaultSecurityGroupProvider(provider: IConstruct, logsKey: kms.IKey): void {
+    const handler = provider.node.findChild('Handler') as CfnResource;
+    const role = provider.node.findChild('Role') as CfnResource;
+    const logs = new EncryptedLogGroup(this, 'DefaultSecurityGroupProviderLogs', {
+      logClass: 'operational',
+      retention: this.cell.retention,
+      encryptionKey: logsKey,
+    });
+    handler.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName, LogFormat: 'JSON' });
+    handler.addResourceDependency(logs.node.defaultChild as CfnResource);
+
+    // The provider's own statements, read when the template is written (they are added through a Lazy).
+    const rolePolicies = () =>
+      (this.resolve((role as unknown as { _cfnProperties: { Policies?: unknown } })._cfnProperties.Policies) ?? []) as Array<{
+        PolicyDocument: { Statement: unknown[] };
+      }>;
+    const permissions = new iam.CfnManagedPolicy(this, 'DefaultSecurityGroupProviderPermissions', {
+      description: 'Closes the default security group of this VPC and writes the provider function\'s logs; nothing else',
+      policyDocument: Lazy.any({
+        produce: () => ({
+          Version: '2012-10-17',
+          Statement: [
+            ...rolePolicies().flatMap((p) => p.PolicyDocument.Statement),
+            { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs.logGroupArn },
+          ],
+        }),
+      }),
+      roles: [role.ref],
+    });
+    // Attached by the policy's Roles (a reference back from the role would be a cycle); the role keeps no other policy.
+    role.addPropertyDeletionOverride('Policies');
+    role.addPropertyDeletionOverride('ManagedPolicyArns');
+    // The function runs during this deploy: its permissions must be attached before it is created.
+    handler.addResourceDependency(permissions);
   }
 }

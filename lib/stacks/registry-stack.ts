@@ -26,7 +26,8 @@ export class RegistryStack extends CellStack {
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: imagesKey,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Images are pushed after the first deploy, so a failed first create removes an empty repository (RetainExceptOnCreate).
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       // Only untagged leftovers expire: every deployable image carries an (immutable) tag, so the
       // digest a cell runs, and every earlier one it may roll back to, is never removed by lifecycle.
       lifecycleRules: [

@@ -83,9 +83,9 @@ export class TenantStack extends CellStack {
     const replicationRole = new ScopedRole(this, 'ReplicationRole', {
       roleName: tenantReplicationRoleName(this, tenantId),
       description: `Replicates the PHI of tenant ${tenantId} to the cell's DR region`,
-      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
-      }),
+      // No condition: S3's documented replication trust has none; only this account can pass the role
+      // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
     });
 
     const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));

@@ -77,7 +77,8 @@ export class VoiceStack extends CellStack {
         secretName: `${prefix}/voice/${name}`,
         description,
         encryptionKey: props.secretsKey,
-        removalPolicy: RemovalPolicy.RETAIN,
+        // The value is put in after the first deploy, so a failed first create removes an empty secret (RetainExceptOnCreate).
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       const reason =
         'A credential issued by a third-party provider (telephony, model API): only the provider can issue a new one, so no ' +
@@ -133,6 +134,9 @@ export class VoiceStack extends CellStack {
     linuxParameters.dropCapabilities(ecs.Capability.ALL);
     const container = taskDefinition.addContainer('voice', {
       image: ecs.ContainerImage.fromEcrRepository(props.repository, voice.imageDigest),
+      // A hard limit of its own, the task's: ECS stops this container, and says so, when it exceeds it.
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#container_definition_memory
+      memoryLimitMiB: voice.memoryMiB,
       user: CONTAINER_USER,
       readonlyRootFilesystem: true,
       privileged: false,
@@ -298,6 +302,19 @@ export class VoiceStack extends CellStack {
       statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
       visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: false },
     });
+    // The telephony provider sends every clinic's webhooks from a few addresses: its ranges are never rate limited.
+    // https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-request-limiting.html
+    const { rateLimitPerFiveMinutes, rateLimitExemptCidrs } = voice.waf;
+    const exempt =
+      rateLimitExemptCidrs.length > 0
+        ? new wafv2.CfnIPSet(this, 'RateLimitExemptProviders', {
+            name: `${prefix}-voice-rate-limit-exempt`,
+            description: 'Telephony provider source ranges, exempt from the per-address rate limit (config voice.waf.rateLimitExemptCidrs)',
+            scope: 'REGIONAL',
+            ipAddressVersion: 'IPV4',
+            addresses: [...rateLimitExemptCidrs],
+          })
+        : undefined;
     const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       name: `${prefix}-voice`,
       scope: 'REGIONAL',
@@ -312,7 +329,15 @@ export class VoiceStack extends CellStack {
           name: 'RateLimitPerSource',
           priority: 40,
           action: { block: {} },
-          statement: { rateBasedStatement: { limit: 2000, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          statement: {
+            rateBasedStatement: {
+              limit: rateLimitPerFiveMinutes,
+              aggregateKeyType: 'IP',
+              evaluationWindowSec: 300,
+              // Only requests from outside the provider's ranges count toward the limit.
+              scopeDownStatement: exempt ? { notStatement: { statement: { ipSetReferenceStatement: { arn: exempt.attrArn } } } } : undefined,
+            },
+          },
           visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RateLimitPerSource', sampledRequestsEnabled: false },
         },
       ],

@@ -156,21 +156,19 @@ describe('SiemDelivery into the audit archive', () => {
     expect(group.Properties.RetentionInDays).toBe(90);
     expect(JSON.stringify(group.Properties.KmsKeyId)).toContain('LogsKey');
     expect(group.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'log-class', Value: 'operational' }]));
-    expect(group.DeletionPolicy).toBe('Retain');
+    expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
     const logStreams = resourcesOfType(siemTest, 'AWS::Logs::LogStream').map(([, s]) => s.Properties.LogStreamName);
     expect(logStreams.sort()).toEqual(['cloudtrail-archive', 'vpc-flow-logs-archive']);
   });
 
   test('the delivery role can be assumed only by Firehose on behalf of this account', () => {
+    // The condition Firehose documents for its role: the account id as external id (issue 11).
     expect(built.roleOf('SiemDeliveryRole').AssumeRolePolicyDocument.Statement).toEqual([
       {
         Action: 'sts:AssumeRole',
         Effect: 'Allow',
         Principal: { Service: 'firehose.amazonaws.com' },
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': '111111111111' },
-          ArnLike: { 'aws:SourceArn': 'arn:aws:firehose:us-east-1:111111111111:deliverystream/*' },
-        },
+        Condition: { StringEquals: { 'sts:ExternalId': '111111111111' } },
       },
     ]);
   });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CloudFormationClient, ListStacksCommand, StackSummary } from '@aws-sdk/client-cloudformation';
+import { BatchGetImageCommand, ECRClient, GetDownloadUrlForLayerCommand } from '@aws-sdk/client-ecr';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { App, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -22,7 +23,7 @@ import { buildPlatform } from '../../lib/platform';
 import { VoiceStack } from '../../lib/stacks/voice-stack';
 import { fixtureConfig, fixtureTenantId } from '../fixtures/config';
 import { cdkJsonContext } from '../helpers';
-import { REAL_DIGEST, sdkError, writeConfig } from './fixtures';
+import { REAL_DIGEST, imageConfigBlob, imageManifest, sdkError, writeConfig } from './fixtures';
 
 /** Where config/platform.yaml would be: a fixture file while a test sets it, so that no test reads the user's config. */
 let mockDefaultConfigPath: string | undefined;
@@ -42,15 +43,22 @@ const NOW = new Date('2026-11-26T04:56:22.000Z');
 
 const sts = mockClient(STSClient);
 const cfn = mockClient(CloudFormationClient);
+// The deploy-time checks (test/deploy/deploy-checks.test.ts) see an image that honours the contract.
+const ecr = mockClient(ECRClient);
+const IMAGE_CONFIG = imageConfigBlob({ User: '10001:10001', Volumes: { '/tmp': {} } });
 beforeEach(() => {
   sts.reset();
   cfn.reset();
-  // By default the cell's account holds the stacks of exactly the clinics config places in it.
+  ecr.reset();
+  // By default the cell's account holds the stacks of exactly the clinics config places in it, none of them failed.
   cfn.on(ListStacksCommand).callsFake(async () => ({ StackSummaries: [] }));
+  ecr.on(BatchGetImageCommand).resolves({ images: [{ imageManifest: imageManifest(IMAGE_CONFIG), imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }] });
+  ecr.on(GetDownloadUrlForLayerCommand).resolves({ downloadUrl: 'https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/example' });
 });
 afterAll(() => {
   sts.restore();
   cfn.restore();
+  ecr.restore();
 });
 
 /** A stack as ListStacks reports it. */
@@ -80,6 +88,8 @@ function harness(overrides: Partial<DeployDependencies> = {}) {
   const deps: DeployDependencies = {
     sts: stsFor,
     cloudformation: cfnFor,
+    ecr: (region) => new ECRClient({ region }),
+    fetchBlob: async () => IMAGE_CONFIG,
     runner,
     out: (line) => out.push(line),
     err: (line) => err.push(line),

@@ -26,7 +26,7 @@ describe('the packs the evidence pack reports on', () => {
   });
 
   test('are the packs whose findings lib/compliance/acknowledge.ts can acknowledge', () => {
-    const acknowledgeable: PackName[] = ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform'];
+    const acknowledgeable: PackName[] = ['HIPAA.Security', 'AwsSolutions', 'NIST.800.53.R5', 'VoicePlatform', 'DeploySafety'];
     expect(REGISTERED_PACKS.map((p) => p.name).sort()).toEqual([...acknowledgeable].sort());
   });
 

@@ -82,7 +82,7 @@ describe('DataStack', () => {
     const [[, vault]] = resourcesOfType(json, 'AWS::Backup::BackupVault');
     expect(JSON.stringify(vault.Properties.EncryptionKeyArn)).toContain('BackupKey');
     expect(vault.Properties.LockConfiguration).toEqual({ MinRetentionDays: 35, MaxRetentionDays: 3653, ChangeableForDays: 3 });
-    expect(vault.DeletionPolicy).toBe('Retain');
+    expect(vault.DeletionPolicy).toBe('RetainExceptOnCreate');
     const [[, plan]] = resourcesOfType(json, 'AWS::Backup::BackupPlan');
     const [rule] = plan.Properties.BackupPlan.BackupPlanRule;
     expect(rule.Lifecycle).toEqual({ DeleteAfterDays: 35 });

@@ -88,7 +88,7 @@ describe('DetectionStack', () => {
       );
       const [roleId, role] = resourcesOfType(template, 'AWS::IAM::ServiceLinkedRole')[0];
       expect(role.Properties.AWSServiceName).toBe('config.amazonaws.com');
-      expect(role.DeletionPolicy).toBe('Retain');
+      expect(role.DeletionPolicy).toBe('RetainExceptOnCreate');
       expect(recorder.DependsOn).toContain(roleId);
       // No role of our own, so no AWS managed policy to acknowledge.
       expect(resourcesOfType(template, 'AWS::IAM::Role')).toEqual([]);
@@ -99,10 +99,13 @@ describe('DetectionStack', () => {
       expect(channel.Properties).toMatchObject({
         S3BucketName: configHistoryBucketName(naming, 'us-east-1'),
         S3KeyPrefix: 'config',
-        S3KmsKeyArn: 'arn:aws:kms:us-east-1:111111111111:alias/vp-us-east/audit',
       });
+      // The audit key by key ARN, never an alias (the DeliveryChannel API documents a key ARN).
+      expect(JSON.stringify(channel.Properties.S3KmsKeyArn)).toContain('AuditKey');
+      expect(JSON.stringify(channel.Properties.S3KmsKeyArn)).not.toContain('alias/');
       expect(channel.Properties.S3BucketName).toBe('vp-us-east-config-111111111111-us-east-1');
-      expect(channel.DependsOn).toContain(recorderId);
+      // Created together: the recorder cannot start without a channel, so the channel must not wait for it.
+      expect(channel.DependsOn ?? []).not.toContain(recorderId);
     });
 
     test('evaluates the HIPAA Security conformance pack controls that apply to the platform', () => {

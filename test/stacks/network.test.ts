@@ -42,7 +42,7 @@ describe('NetworkStack', () => {
     const [[, group]] = resourcesOfType(json, 'AWS::Logs::LogGroup');
     expect(group.Properties.RetentionInDays).toBe(2192);
     expect(JSON.stringify(group.Properties.KmsKeyId)).toContain('LogsKey');
-    expect(group.DeletionPolicy).toBe('Retain');
+    expect(group.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(group.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'log-class', Value: 'security' }]));
   });
 

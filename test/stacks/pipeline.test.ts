@@ -108,7 +108,7 @@ describe('PipelineStack (pipeline enabled)', () => {
     expect(logGroup.Properties.KmsKeyId).toBeDefined();
     expect(logGroup.Properties.RetentionInDays).toBe(Math.max(...config.cells.map((c) => c.retention.auditDays)));
     expect(logGroup.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'log-class', Value: 'audit' }]));
-    expect(logGroup.DeletionPolicy).toBe('Retain');
+    expect(logGroup.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   test('deploys one wave per jurisdiction, US then EU, each after a manual approval', () => {
@@ -163,7 +163,7 @@ describe('PipelineStack (pipeline enabled)', () => {
     });
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.Properties.LoggingConfiguration.LogFilePrefix).toBe('vp-pipeline-artifacts/');
-    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(key.Properties).toMatchObject({ EnableKeyRotation: true, PendingWindowInDays: 30 });
     expect([key.DeletionPolicy, key.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
     const policy = resourcesOfType(template, 'AWS::S3::BucketPolicy').find(([id]) => id.startsWith('PipelineArtifactsBucket'))![1];
@@ -207,7 +207,10 @@ describe('PipelineStack (pipeline enabled)', () => {
     const found = Object.fromEntries(
       [stack.artifactId, ...supportIds].map((id) => {
         const resources = Object.entries(topLevelTemplate(result, id).Resources as Record<string, any>).filter(([, r]) => stateful.includes(r.Type));
-        for (const [logicalId, r] of resources) expect([logicalId, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([logicalId, 'Retain', 'Retain']);
+        // Keys are always kept; buckets and the build log are removed only if their own first create rolls back (issue 11).
+        for (const [logicalId, r] of resources) {
+          expect([logicalId, r.DeletionPolicy, r.UpdateReplacePolicy]).toEqual([logicalId, r.Type === 'AWS::KMS::Key' ? 'Retain' : 'RetainExceptOnCreate', 'Retain']);
+        }
         return [id === stack.artifactId ? 'Pipeline' : 'support', resources.map(([logicalId, r]) => `${r.Type} ${logicalId}`).sort()];
       }),
     );

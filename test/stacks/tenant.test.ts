@@ -72,7 +72,7 @@ describe('TenantStack and TenantReplicaStack', () => {
       expect(bucket.Properties.VersioningConfiguration.Status).toBe('Enabled');
       expect(bucket.Properties.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
       expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toBe('vp-us-east-access-logs-111111111111-us-east-1');
-      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     }
   });
 

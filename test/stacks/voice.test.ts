@@ -38,7 +38,7 @@ describe('VoiceStack', () => {
     );
     const rules = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
     expect(rules.map((r: any) => r.selection.tagStatus)).toEqual(['untagged']);
-    expect(repo.DeletionPolicy).toBe('Retain');
+    expect(repo.DeletionPolicy).toBe('RetainExceptOnCreate');
   });
 
   test('continuous enhanced scanning (Amazon Inspector) of the cell repositories', () => {

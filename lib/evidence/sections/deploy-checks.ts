@@ -1,0 +1,47 @@
+import { DEPLOY_SAFETY_PACK, DEPLOY_SAFETY_RULES, deploySafetyRuleId } from '../../compliance/deploy-safety-checks';
+import { CellEvidence } from '../cell-evidence';
+import { blocks, cell, code, table } from '../markdown';
+
+/**
+ * The first section: which deploy-time checks this cell's templates passed (the DeploySafety
+ * pack, from validation-report.json), and which checks `npm run deploy` makes against the live
+ * account before it deploys.
+ */
+export function deployChecksSection(ev: CellEvidence): string {
+  const inCell = (path: string) => path.startsWith(`${ev.id}/`);
+  const report = ev.assembly.report.pluginReports.find((r) => r.pluginName === DEPLOY_SAFETY_PACK);
+  const ran = ev.packs.some((p) => p.name === DEPLOY_SAFETY_PACK);
+  // A finding's rule name may carry a bracketed detail: `DeploySafety-Rule[detail]`.
+  const count = (entries: ReadonlyArray<{ ruleName: string; violatingConstructs: ReadonlyArray<{ constructPath: string }> }>, id: string) =>
+    entries.filter((v) => v.ruleName === id || v.ruleName.startsWith(`${id}[`)).reduce((n, v) => n + v.violatingConstructs.filter((c) => inCell(c.constructPath)).length, 0);
+
+  const rows = DEPLOY_SAFETY_RULES.map((rule) => {
+    const id = deploySafetyRuleId(rule);
+    const open = report ? count(report.violations, id) : 0;
+    const acknowledged = report ? count(report.suppressedViolations ?? [], id) : 0;
+    const result = !ran
+      ? 'not run'
+      : open > 0
+        ? `**FAILED: ${open} open**`
+        : acknowledged > 0
+          ? `passed; ${acknowledged} acknowledged with a reason (section 5)`
+          : 'passed';
+    return [code(id), cell(rule.info), cell(rule.source), result];
+  });
+  const failed = rows.filter((r) => r[3].startsWith('**')).length;
+
+  return blocks(
+    '## Deploy-time checks',
+    `Source: the \`${DEPLOY_SAFETY_PACK}\` pack in \`validation-report.json\`. Each rule is a known way for a template that passes every ` +
+      'compliance pack to fail, hang or become impossible to retry when CloudFormation deploys it into an empty account; each names the AWS page it comes from.',
+    !ran
+      ? `> **⚠ The ${DEPLOY_SAFETY_PACK} pack was not registered for this synthesis: no deploy-time check was made.**`
+      : failed === 0
+        ? `**All ${rows.length} deploy-time checks passed in this cell.**`
+        : `> **⚠ ${failed} of ${rows.length} deploy-time checks failed in this cell: do not deploy this assembly.**`,
+    table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], rows),
+    'Checked by `npm run deploy` against the live account, before anything is deployed (not part of this assembly): the voice image, read from ECR by ' +
+      'its digest, runs as a non-root user and declares `/tmp` as a volume; no stack of the cell is in `ROLLBACK_COMPLETE`, a `*_FAILED` state or ' +
+      'still in progress (the command prints the recovery steps instead).',
+  );
+}
