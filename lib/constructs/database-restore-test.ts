@@ -1,4 +1,4 @@
-import { Aws, Fn } from 'aws-cdk-lib';
+import { Fn } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -61,9 +61,8 @@ export class DatabaseRestoreTest extends Construct {
 
     this.role = new ScopedRole(this, 'Role', {
       description: 'Lets AWS Backup restore, and then delete, the monthly test restore of the cell database',
-      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-      }),
+      // AWS Backup's documented service-role trust has no condition (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html).
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForRestores')],
     });
     acknowledge(

@@ -20,7 +20,7 @@ describe('hosted zones: one delegated zone per cell', () => {
       }
     });
     expect(problems).toEqual([
-      expect.stringMatching(/^cells\[1\]\.voice\.hostedZoneName: zone "example\.com" \(Z0000000000FIXTUREEU\) is already claimed by cell "us-east" \(Z0000000000FIXTUREUS\); only one zone of a name can be delegated/),
+      expect.stringMatching(/^cells\[1\] \(eu-central\)\.voice\.hostedZoneName: zone "example\.com" \(Z0000000000FIXTUREEU\) is already claimed by cell "us-east" \(Z0000000000FIXTUREUS\); only one zone of a name can be delegated/),
     ]);
   });
 
@@ -49,8 +49,8 @@ describe('voice.waf', () => {
       cell(raw, 'us-east').voice.waf = { rateLimitPerFiveMinutes: 5, rateLimitExemptCidrs: ['203.0.113.0/33'] };
     });
     expect(problems).toEqual([
-      'cells[0].voice.waf.rateLimitPerFiveMinutes: must be at least 10, the lowest rate limit AWS WAF accepts',
-      expect.stringMatching(/^cells\[0\]\.voice\.waf\.rateLimitExemptCidrs\[0\]: must be an IPv4 CIDR block/),
+      'cells[0] (us-east).voice.waf.rateLimitPerFiveMinutes: must be at least 10, the lowest rate limit AWS WAF accepts',
+      expect.stringMatching(/^cells\[0\] \(us-east\)\.voice\.waf\.rateLimitExemptCidrs\[0\]: must be an IPv4 CIDR block/),
     ]);
   });
 });
