@@ -7,11 +7,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { TenantConfig } from '../config';
+import { DatabaseMigrations } from '../constructs/database-migrations';
+import { databasePlan, utcToday } from '../database/plan';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { backupVaultName, databaseInstanceId } from '../naming';
+import { backupVaultName, cellPrefix, databaseInstanceId } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -21,6 +24,8 @@ export interface DataStackProps extends CellStackProps {
   readonly secretsKey: PlatformKey;
   readonly backupKey: PlatformKey;
   readonly logsKey: PlatformKey;
+  /** The cell's clinics: each gets a database user, and offboarded ones are removed from the database. */
+  readonly tenants: readonly TenantConfig[];
 }
 
 
@@ -41,6 +46,8 @@ export class DataStack extends CellStack {
   public readonly backupVault: backup.BackupVault;
   /** The pgaudit and PostgreSQL log: who read and wrote which data. */
   public readonly databaseAuditLogGroup: EncryptedLogGroup;
+  /** Applies migrations/ and the clinic plan at every deploy that changes them. */
+  public readonly migrations: DatabaseMigrations;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { description: `PostgreSQL database and locked backups of cell ${props.cell.id}`, ...props });
@@ -157,6 +164,18 @@ export class DataStack extends CellStack {
     );
 
     this.backupVault = this.createBackups(props.backupKey);
+
+    this.migrations = new DatabaseMigrations(this, 'Migrations', {
+      functionName: `${cellPrefix(this)}-db-migrations`,
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.database },
+      database: this.database,
+      databaseSecurityGroup: this.databaseSecurityGroup,
+      secretsKey: props.secretsKey,
+      logsKey: props.logsKey,
+      retention,
+      plan: databasePlan(props.tenants, utcToday()),
+    });
   }
 
   /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */
