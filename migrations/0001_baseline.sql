@@ -6,6 +6,7 @@
 -- pgaudit logs statements (the parameter group loads and configures it); the extension must exist
 -- in the database for its settings to take effect. It is required wherever RDS runs us (the
 -- rds_superuser role exists there); a plain PostgreSQL without it (the test server) skips it.
+-- https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Appendix.PostgreSQL.CommonDBATasks.pgaudit.html
 DO $$
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pgaudit') THEN
@@ -94,6 +95,7 @@ CREATE TABLE voice.appointments (
 
 -- Row-level security, forced so that it binds the tables' owner too: a clinic's user sees, changes
 -- and adds only its own clinic's rows; the lifecycle role (the deploy) only reads and deletes them.
+-- The sub-select makes PostgreSQL look the clinic up once per statement, not once per row.
 DO $$
 DECLARE t text;
 BEGIN
@@ -104,7 +106,7 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON voice.%I TO voice_clinic', t);
     EXECUTE format(
       'CREATE POLICY own_clinic ON voice.%I TO voice_clinic '
-      'USING (clinic_id = voice.current_clinic_id()) WITH CHECK (clinic_id = voice.current_clinic_id())', t);
+      'USING (clinic_id = (SELECT voice.current_clinic_id())) WITH CHECK (clinic_id = (SELECT voice.current_clinic_id()))', t);
     EXECUTE format('CREATE POLICY lifecycle_read ON voice.%I FOR SELECT TO voice_lifecycle USING (true)', t);
     EXECUTE format('CREATE POLICY lifecycle_delete ON voice.%I FOR DELETE TO voice_lifecycle USING (true)', t);
   END LOOP;
@@ -184,7 +186,7 @@ REVOKE UPDATE, DELETE, TRUNCATE ON voice.audit_log FROM CURRENT_USER;
 -- Clinics append entries for their own clinic and read none; the lifecycle role appends offboarding records.
 GRANT INSERT ON voice.audit_log TO voice_clinic;
 CREATE POLICY own_clinic_append ON voice.audit_log FOR INSERT TO voice_clinic
-  WITH CHECK (clinic_id = voice.current_clinic_id());
+  WITH CHECK (clinic_id = (SELECT voice.current_clinic_id()));
 CREATE POLICY lifecycle_append ON voice.audit_log FOR INSERT TO voice_lifecycle WITH CHECK (true);
 CREATE POLICY lifecycle_read ON voice.audit_log FOR SELECT TO voice_lifecycle USING (true);
 
@@ -220,6 +222,7 @@ $$;
 
 -- Creates a clinic's database user (if missing) and records it: LOGIN through IAM database
 -- authentication on RDS (rds_iam), no password, no other attribute, privileges only through voice_clinic.
+-- https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.DBAccounts.html
 CREATE FUNCTION voice.provision_clinic(p_clinic_id text, p_database_user name) RETURNS boolean
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp

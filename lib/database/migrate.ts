@@ -44,7 +44,8 @@ export interface MigrateResult {
  * creates the voice database if missing, applies the migration files not yet applied (each in its
  * own transaction, under an advisory lock, recorded in the `migrations` table; a file changed after
  * it was applied is refused), then in one transaction provisions every active clinic's user and
- * offboards every ended clinic, and finally verifies the audit chain. Running it again changes nothing.
+ * offboards every ended clinic (refusing a clinic that the database holds but the plan no longer
+ * names), and finally verifies the audit chain. Running it again changes nothing.
  */
 export async function migrateDatabase(options: MigrateOptions, plan: DatabasePlan): Promise<MigrateResult> {
   const log = options.log ?? (() => undefined);
@@ -62,6 +63,15 @@ export async function migrateDatabase(options: MigrateOptions, plan: DatabasePla
       for (const clinic of plan.active) {
         const { rows } = await client.query('SELECT voice.provision_clinic($1, $2) AS created', [clinic.clinicId, clinic.databaseUser]);
         if (rows[0].created) usersCreated.push(clinic.databaseUser);
+      }
+      // A clinic removed from config before it was offboarded would keep its rows and its user unseen.
+      const planned = [...plan.active, ...plan.offboarded].map((c) => c.clinicId);
+      const { rows: unplanned } = await client.query('SELECT clinic_id FROM voice.clinics WHERE NOT (clinic_id = ANY($1)) ORDER BY 1', [planned]);
+      if (unplanned.length > 0) {
+        const ids = unplanned.map((r) => r.clinic_id).join(', ');
+        throw new Error(
+          `the database holds clinic(s) ${ids} that config no longer lists; offboard a clinic (tenants[].offboarding.terminationDate) and deploy before removing it from config`,
+        );
       }
       for (const clinic of plan.offboarded) {
         const { rows } = await client.query('SELECT * FROM voice.offboard_clinic($1, $2)', [clinic.clinicId, options.actor]);

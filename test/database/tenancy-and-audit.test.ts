@@ -272,6 +272,17 @@ describe('migrations', () => {
     }
   });
 
+  test('a clinic dropped from config without being offboarded fails the run and keeps its rows and user', async () => {
+    const root = await superuser();
+    const before = await counts(root);
+    await expect(migrateDatabase(options(), databasePlan([{ id: A }, { id: B }], '2026-01-01'))).rejects.toThrow(
+      new RegExp(`clinic\\(s\\) ${C} that config no longer lists`),
+    );
+    expect(await counts(root)).toEqual(before);
+    const roles = await root.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [clinicDatabaseUser(C)]);
+    expect(roles.rowCount).toBe(1);
+  });
+
   test('on RDS (rds_superuser exists) a missing pgaudit fails the migration instead of being skipped', async () => {
     const root = await superuser('postgres');
     await root.query('CREATE ROLE rds_superuser NOLOGIN');
