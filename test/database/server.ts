@@ -67,6 +67,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   } catch (first) {
     // Two test files starting at once as root may race to create the OS user; the second try finds it.
     rmSync(databaseDir, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     databaseDir = mkdtempSync(path.join(tmpdir(), 'vp-pg-'));
     port = await freePort();
     child = await launch(databaseDir, port, password, tls).catch((second: Error) => {
