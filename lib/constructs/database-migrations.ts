@@ -32,7 +32,7 @@ export interface DatabaseMigrationsProps {
   /** The database's security group, which gains an ingress rule from the function's group only. */
   readonly databaseSecurityGroup: ec2.ISecurityGroup;
   /** The key of the master secret. */
-  readonly secretsKey: kms.IKey & { readonly grants: kms.KeyGrants };
+  readonly secretsKey: kms.IKey;
   /** The key of the function's log group. */
   readonly logsKey: kms.IKey;
   readonly retention: LogRetention;
