@@ -84,6 +84,7 @@ export class CellStage extends Stage {
       secretsKey: this.keys.secrets,
       backupKey: this.keys.backup,
       logsKey: this.keys.logs,
+      tenants: props.tenants,
     });
     // Recovery points are copied into the DR vault by name.
     this.data.addStackDependency(this.disasterRecovery, 'backups are copied into the DR backup vault');
@@ -110,7 +111,11 @@ export class CellStage extends Stage {
     for (const tenant of props.tenants) {
       const replica = new TenantReplicaStack(this, `TenantReplica-${tenant.id}`, { ...common, tenant });
       replica.addStackDependency(this.disasterRecovery, 'replica access logs go to the DR access-log bucket');
-      const primary = new TenantStack(this, `Tenant-${tenant.id}`, { ...common, tenant });
+      const primary = new TenantStack(this, `Tenant-${tenant.id}`, {
+        ...common,
+        tenant,
+        databaseResourceId: this.data.database.instanceResourceId,
+      });
       primary.addStackDependency(replica, 'objects replicate into the replica buckets');
       primary.addStackDependency(this.audit, 'access logs go to the access-log bucket; the trail records data events');
       this.tenantStacks.push(primary);

@@ -7,12 +7,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { TenantConfig } from '../config';
+import { DatabaseMigrations } from '../constructs/database-migrations';
 import { DatabaseRestoreTest } from '../constructs/database-restore-test';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { backupVaultName, databaseInstanceId, restoreTestingPlanName } from '../naming';
+import { databasePlan, utcToday } from '../database/plan';
+import { backupVaultName, cellPrefix, databaseInstanceId, restoreTestingPlanName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -40,6 +43,8 @@ export interface DataStackProps extends CellStackProps {
   readonly secretsKey: PlatformKey;
   readonly backupKey: PlatformKey;
   readonly logsKey: PlatformKey;
+  /** The cell's clinics: each gets a database user, and offboarded ones are removed from the database. */
+  readonly tenants: readonly TenantConfig[];
 }
 
 
@@ -60,6 +65,8 @@ export class DataStack extends CellStack {
   public readonly backupVault: backup.BackupVault;
   /** The pgaudit and PostgreSQL log: who read and wrote which data. */
   public readonly databaseAuditLogGroup: EncryptedLogGroup;
+  /** Applies migrations/ and the clinic plan at every deploy that changes them. */
+  public readonly migrations: DatabaseMigrations;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, { description: `PostgreSQL database and locked backups of cell ${props.cell.id}`, ...props });
@@ -203,6 +210,18 @@ export class DataStack extends CellStack {
       backupVault: this.backupVault,
       vpc: props.vpc,
       subnets: { subnetGroupName: SUBNETS.database },
+    });
+
+    this.migrations = new DatabaseMigrations(this, 'Migrations', {
+      functionName: `${cellPrefix(this)}-db-migrations`,
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.database },
+      database: this.database,
+      databaseSecurityGroup: this.databaseSecurityGroup,
+      secretsKey: props.secretsKey,
+      logsKey: props.logsKey,
+      retention,
+      plan: databasePlan(props.tenants, utcToday()),
     });
   }
 

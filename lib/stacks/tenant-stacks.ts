@@ -8,6 +8,7 @@ import { PhiBucket, TENANT_TAG } from '../constructs/phi-bucket';
 import { PlatformKey } from '../constructs/platform-key';
 import { replicateToDisasterRecovery } from '../constructs/dr-replication';
 import { ScopedRole } from '../constructs/scoped-role';
+import { clinicDatabaseUser } from '../database/plan';
 import {
   accessLogBucketName,
   breakGlassRoleName,
@@ -22,6 +23,11 @@ import { CellStack, CellStackProps } from './cell-stack';
 
 export interface TenantStackProps extends CellStackProps {
   readonly tenant: TenantConfig;
+  /**
+   * The cell database's resource id (`DbiResourceId`): the tenant role may connect to it as the
+   * clinic's database user only. @default - no database access (the DR replica stack)
+   */
+  readonly databaseResourceId?: string;
 }
 
 type PhiKind = 'rec' | 'txt';
@@ -110,6 +116,18 @@ export class TenantStack extends CellStack {
         conditions: { StringEquals: { 'kms:ViaService': `s3.${this.region}.amazonaws.com` } },
       }),
     );
+    if (props.databaseResourceId) {
+      // IAM database authentication as this clinic's database user, whom row-level security confines to its rows.
+      // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
+      this.accessRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['rds-db:connect'],
+          resources: [
+            `arn:${this.partition}:rds-db:${this.region}:${this.account}:dbuser:${props.databaseResourceId}/${clinicDatabaseUser(tenantId)}`,
+          ],
+        }),
+      );
+    }
     const objectAccess =
       'The tenant role reads and writes objects of its own buckets only; object keys are chosen by the voice service ' +
       'per call, so the policy names each bucket\'s objects as bucket/*.';

@@ -2,6 +2,7 @@ import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, table } from '../markdown';
 import { actionsOf, conditionsOf, isTransportOnly, principalsOf } from '../policies';
 import { props, statementsOf } from '../template';
+import { databaseIsolation } from './database';
 import { resourcePolicies, roleTrusts } from './resource-policies';
 
 /** 164.312(a)(1) access control: who may use each key, what buckets refuse, who may assume each role. */
@@ -48,5 +49,6 @@ export function accessControl(ev: CellEvidence): string {
     table(['Protected resource', 'Sid', 'Denied to', 'Denied actions', 'Denied when'], denyRows),
     '#### Who may assume each IAM role (trust policies)',
     table(['Role', 'Trusted principal', 'Action', 'Trust conditions', 'Maximum session'], roleRows),
+    databaseIsolation(ev),
   );
 }

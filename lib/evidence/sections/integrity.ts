@@ -1,6 +1,7 @@
 import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, table, yesNo } from '../markdown';
 import { props } from '../template';
+import { databaseAuditLog } from './database';
 
 /** 164.312(c)(1) integrity: records that cannot be altered or destroyed unnoticed. */
 export function integrity(ev: CellEvidence): string {
@@ -33,6 +34,7 @@ export function integrity(ev: CellEvidence): string {
     table(['Backup vault', 'Lock'], vaults),
     '#### Container images and the database',
     table(['Resource', 'Protection'], other),
+    databaseAuditLog(ev),
   );
 }
 
