@@ -79,6 +79,12 @@ export interface SynthesizeOptions {
    * only tests about findings need them. @default true
    */
   readonly packs?: boolean | 'own';
+  /**
+   * Bundle Lambda code (the database migration function's esbuild bundle) as `cdk synth` does.
+   * Off by default: templates are the same apart from the asset hash, and bundling costs seconds
+   * per synthesis; the test of the bundle itself turns it on. @default false
+   */
+  readonly bundling?: boolean;
 }
 
 /**
@@ -96,7 +102,12 @@ export function synthesize(config: PlatformConfig, options: SynthesizeOptions = 
 function synthesizeInto(outdir: string, config: PlatformConfig, options: SynthesizeOptions): { app: App; cells: CellStage[] } {
   const app = new App({
     outdir,
-    context: { '@aws-cdk/core:failSynthOnValidationErrors': false, ...cdkJsonContext() },
+    context: {
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      ...cdkJsonContext(),
+      // The CDK CLI's own switch: bundle the assets of the stacks that match, here none unless asked.
+      ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
     // The packs still run; only CloudFormation's schema check is skipped for speed (CI runs it in `cdk synth`).
     builtinCloudFormationValidation: false,
   });
@@ -115,11 +126,12 @@ function synthesizeInto(outdir: string, config: PlatformConfig, options: Synthes
  * first file to ask synthesizes it into the run's cache folder (set up by test/global-setup.ts),
  * the others read it from there. Keyed by the configuration's hash and whether the packs ran.
  */
-export function synthesized(config: PlatformConfig, options: { packs?: boolean | 'own' } = {}): Synthesized {
+export function synthesized(config: PlatformConfig, options: Pick<SynthesizeOptions, 'packs' | 'bundling'> = {}): Synthesized {
   const packs = options.packs ?? true;
+  const bundling = options.bundling ?? false;
   const cacheRoot = process.env.VP_TEST_SYNTH_CACHE;
-  if (!cacheRoot) return synthesize(config, { packs });
-  const key = createHash('sha256').update(JSON.stringify({ config, packs })).digest('hex').slice(0, 16);
+  if (!cacheRoot) return synthesize(config, { packs, bundling });
+  const key = createHash('sha256').update(JSON.stringify({ config, packs, bundling })).digest('hex').slice(0, 16);
   const dir = path.join(cacheRoot, key);
   const lock = `${dir}.lock`;
   if (!existsSync(dir)) {
@@ -132,7 +144,7 @@ export function synthesized(config: PlatformConfig, options: { packs?: boolean |
     }
     if (owner || !existsSync(dir)) {
       const scratch = mkdtempSync(path.join(cacheRoot, `${key}-`));
-      synthesizeInto(scratch, config, { packs });
+      synthesizeInto(scratch, config, { packs, bundling });
       renameSync(scratch, dir);
       rmSync(lock, { recursive: true, force: true });
     }

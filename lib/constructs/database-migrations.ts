@@ -82,6 +82,9 @@ export class DatabaseMigrations extends Construct {
       logClass: 'audit',
       retention: props.retention,
       encryptionKey: props.logsKey,
+      // The migration runs inside the Data stack's first create and logs it: keep that record even if the create rolls back
+      // (the group has a generated name, so keeping it never blocks a retry).
+      keepOnFailedCreate: true,
     });
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

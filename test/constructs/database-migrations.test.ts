@@ -14,7 +14,7 @@ const config = fixtureConfig({
     raw.tenants[2].offboarding = { terminationDate: '2020-01-31' };
   },
 });
-const result = synthesized(config, { packs: true });
+const result = synthesized(config, { packs: true, bundling: true });
 const data = result.templateJson('us-east/Data');
 const network = result.templateJson('us-east/Network');
 

@@ -196,8 +196,11 @@ describe('DeploySafety-FunctionLogGroupOwned', () => {
     expect(FunctionLogGroupOwned(fn.node.defaultChild as CfnResource)).toEqual(['log-group-created-at-run-time']);
   });
 
-  test('passes the default-security-group provider of our Network stack, which logs to our group', () => {
-    expect(verdictsOnOurCell(FunctionLogGroupOwned)).toEqual({ 'us-east/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler': COMPLIANT });
+  test('passes every function of our cell (the default-security-group provider, the database migrations), each logging to our group', () => {
+    expect(verdictsOnOurCell(FunctionLogGroupOwned)).toEqual({
+      'us-east/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler': COMPLIANT,
+      'us-east/Data/Migrations/Function/Resource': COMPLIANT,
+    });
   });
 });
 
