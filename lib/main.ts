@@ -71,9 +71,11 @@ function enforceStatefulInventory(assembly: CloudAssembly, configPath: string, c
   try {
     const { added } = checkInventory(file, current, configFlag ? ` --config ${configFlag}` : '');
     if (added.length > 0) {
+      const shown = added.slice(0, 10).map((a) => `  + ${a}`);
+      if (added.length > shown.length) shown.push(`  ... and ${added.length - shown.length} more`);
       console.error(
-        `Stateful inventory: ${added.length} new stateful ${added.length === 1 ? 'resource is' : 'resources are'} not yet recorded in ${path.relative(process.cwd(), file)}. ` +
-          `Record ${added.length === 1 ? 'it' : 'them'} with \`npm run inventory${flag}\` and commit the file, so that later changes cannot replace ${added.length === 1 ? 'it' : 'them'} unnoticed.`,
+        `Stateful inventory: ${added.length} new stateful ${added.length === 1 ? 'resource is' : 'resources are'} not yet recorded in ${path.relative(process.cwd(), file)}:\n${shown.join('\n')}\n` +
+          `Record ${added.length === 1 ? 'it' : 'them'} with \`npm run inventory${flag}\` and commit the file, so that later changes cannot replace ${added.length === 1 ? 'it' : 'them'} unnoticed (CI's \`npm run inventory -- --check\` fails until then).`,
       );
     }
   } catch (e) {

@@ -142,11 +142,21 @@ export function synthesized(config: PlatformConfig, options: Pick<SynthesizeOpti
     } catch {
       waitFor(dir, lock);
     }
-    if (owner || !existsSync(dir)) {
+    // Another worker may have finished between the first look and taking the lock: look again.
+    if (!existsSync(dir)) {
       const scratch = mkdtempSync(path.join(cacheRoot, `${key}-`));
-      synthesizeInto(scratch, config, { packs, bundling });
-      renameSync(scratch, dir);
-      rmSync(lock, { recursive: true, force: true });
+      try {
+        synthesizeInto(scratch, config, { packs, bundling });
+        try {
+          renameSync(scratch, dir);
+        } catch (e) {
+          // A waiter that gave up synthesized too, and the other copy landed first: use it.
+          if (!['ENOTEMPTY', 'EEXIST'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+          rmSync(scratch, { recursive: true, force: true });
+        }
+      } finally {
+        if (owner) rmSync(lock, { recursive: true, force: true });
+      }
     }
   }
   return readSynthesis(dir, config);

@@ -25,6 +25,8 @@ export const STATEFUL_TYPES: Readonly<Record<string, readonly string[]>> = {
   'AWS::Logs::LogGroup': ['LogGroupName', 'LogGroupClass'],
   'AWS::Backup::BackupVault': ['BackupVaultName', 'EncryptionKeyArn'],
   'AWS::ECR::Repository': ['RepositoryName', 'EncryptionConfiguration'],
+  // Values entered by hand (the telephony provider's token, a model API key) are lost with the secret.
+  'AWS::SecretsManager::Secret': ['Name'],
 };
 
 /** One stateful resource: its type and the values of its replacement properties. */
@@ -60,7 +62,7 @@ export interface InventoryDiff {
 }
 
 export const INVENTORY_DESCRIPTION =
-  'Every stateful resource of this configuration (databases, buckets, keys, log groups, backup vaults, image repositories), by stack and logical id, ' +
+  'Every stateful resource of this configuration (databases, buckets, keys, log groups, backup vaults, image repositories, secrets), by stack and logical id, ' +
   'with the properties whose change makes CloudFormation replace it. `npx cdk synth` refuses a change that would remove, rename or replace one. ' +
   'Written by `npm run inventory`; see README, "The stateful inventory".';
 
@@ -108,8 +110,9 @@ export function diffInventory(recorded: Inventory, current: Inventory): Inventor
       const changed = Object.keys({ ...entry.replacedIfChanged, ...found.replacedIfChanged }).filter(
         (p) => JSON.stringify(entry.replacedIfChanged[p]) !== JSON.stringify(found.replacedIfChanged[p]),
       );
-      if (found.type !== entry.type) changed.unshift('Type');
-      if (changed.length > 0) {
+      if (found.type !== entry.type) {
+        replaced.push(`${stack}: ${entry.type} ${id}${named(entry)} would be replaced by a new, empty resource: its type changes to ${found.type}`);
+      } else if (changed.length > 0) {
         replaced.push(
           `${stack}: ${entry.type} ${id}${named(entry)} would be replaced by a new, empty resource: ${changed
             .map((p) => `${p} ${show(entry.replacedIfChanged[p])} → ${show(found.replacedIfChanged[p])}`)
@@ -187,7 +190,7 @@ export function checkInventory(file: string, current: Inventory, configFlag = ''
         `(${problems.length} ${problems.length === 1 ? 'change' : 'changes'}):\n` +
         problems.map((p) => `  - ${p}`).join('\n') +
         '\nUndo the change (restore the clinic, the construct id or the property), or, if losing or replacing this data is deliberate ' +
-        `and approved (an offboarding whose data has expired, a planned migration), accept it with \`npm run inventory -- --accept-removals${configFlag}\` and commit the file.`,
+        `and approved (an offboarding whose data has expired, a planned migration), review what would be accepted with \`npm run inventory -- --accept-removals${configFlag}\`, record it with \`npm run inventory -- --accept-removals --yes${configFlag}\`, and commit the file.`,
     );
   }
   return diff;

@@ -59,11 +59,11 @@ describe('every stateful resource of the templates', () => {
 describe('the stateful inventory of a deployment', () => {
   const before = synthesized(deployed(), { packs: false });
 
-  test('records every database, bucket, key, log group, backup vault and image repository, with its replacement properties', () => {
+  test('records every database, bucket, key, log group, backup vault, image repository and secret, with its replacement properties', () => {
     const inventory = inventoryOfSynthesis(before);
     const types = new Set(Object.values(inventory).flatMap((e) => Object.values(e).map((r) => r.type)));
     expect([...types].sort()).toEqual(
-      ['AWS::Backup::BackupVault', 'AWS::ECR::Repository', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::RDS::DBInstance', 'AWS::S3::Bucket'].sort(),
+      ['AWS::Backup::BackupVault', 'AWS::ECR::Repository', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::RDS::DBInstance', 'AWS::S3::Bucket', 'AWS::SecretsManager::Secret'].sort(),
     );
     const tenant = fixtureTenantId('us-east', 1);
     const buckets = Object.values(inventory[`us-east/Tenant-${tenant}`]).filter((r) => r.type === 'AWS::S3::Bucket');
@@ -93,7 +93,7 @@ describe('the stateful inventory of a deployment', () => {
     expect(message).toContain(`clinic ${gone} of cell us-east: its stack us-east/Tenant-${gone}`);
     expect(message).toContain(`clinic ${gone} of cell us-east: its stack us-east/TenantReplica-${gone}`);
     expect(message).toContain('README, "Offboard a clinic"');
-    expect(message).toContain('npm run inventory -- --accept-removals');
+    expect(message).toContain('npm run inventory -- --accept-removals --yes');
     expect(message).not.toContain(fixtureTenantId('us-east', 1));
   });
 
@@ -163,9 +163,38 @@ describe('npm run inventory', () => {
     expect(refused.stderr).not.toMatch(STACK_TRACE);
     expect(readFileSync(file, 'utf8')).toBe(written);
 
-    const accepted = run('--accept-removals');
+    const failedCheck = run('--check');
+    expect(failedCheck.status).toBe(1);
+    expect(failedCheck.stderr).toContain(`clinic ${fixtureTenantId('us-east', 1)} of cell us-east`);
+
+    // --accept-removals alone lists what it would drop, and writes nothing.
+    const preview = run('--accept-removals');
+    expect(preview.status).toBe(0);
+    expect(preview.stdout).toContain('These 2 recorded entries would be dropped or changed (nothing was written)');
+    expect(preview.stdout).toContain('--accept-removals --yes');
+    expect(readFileSync(file, 'utf8')).toBe(written);
+
+    const accepted = run('--accept-removals', '--yes');
     expect(accepted.status).toBe(0);
     expect(accepted.stdout).toContain('Accepted as deliberate (2)');
     expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).stacks)).not.toContain(`us-east/Tenant-${fixtureTenantId('us-east', 1)}`);
+    expect(run('--check').status).toBe(0);
+  });
+
+  test('--check fails when the inventory is missing, and when a stateful resource is not recorded yet', () => {
+    const other = path.join(scratchDir('inventory-check'), 'platform.json');
+    writeFileSync(other, JSON.stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 1 })));
+    const check = () => runCli(() => inventoryCli(['--config', other, '--check']));
+    const missing = check();
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('does not exist, so nothing protects this deployment');
+    expect(existsSync(inventoryPathFor(other))).toBe(false);
+
+    expect(runCli(() => inventoryCli(['--config', other])).status).toBe(0);
+    expect(check().status).toBe(0);
+    writeFileSync(other, JSON.stringify(rawFixtureConfig({ cells: 1, tenantsPerCell: 2 })));
+    const unrecorded = check();
+    expect(unrecorded.status).toBe(1);
+    expect(unrecorded.stderr).toContain(`+ us-east/Tenant-${fixtureTenantId('us-east', 2)}: `);
   });
 });
