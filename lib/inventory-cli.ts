@@ -69,7 +69,7 @@ function currentInventory(configFile: string) {
     const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
     buildPlatform(app, loadConfig(configFile));
     const assembly = app.synth();
-    return inventoryOf(assembly.stacksRecursively.map((s) => ({ path: s.hierarchicalId, template: s.template })));
+    return inventoryOf(assembly.stacksRecursively.map((s) => ({ path: s.hierarchicalId, environment: s.environment.name, template: s.template })));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -66,7 +66,7 @@ export function main(extend?: (app: App, cells: CellStage[]) => void, appProps: 
  */
 function enforceStatefulInventory(assembly: CloudAssembly, configPath: string, configFlag: string | undefined): void {
   const file = inventoryPathFor(configPath);
-  const current = inventoryOf(assembly.stacksRecursively.map((s) => ({ path: s.hierarchicalId, template: s.template })));
+  const current = inventoryOf(assembly.stacksRecursively.map((s) => ({ path: s.hierarchicalId, environment: s.environment.name, template: s.template })));
   const flag = configFlag ? ` -- --config ${configFlag}` : '';
   try {
     const { added } = checkInventory(file, current, configFlag ? ` --config ${configFlag}` : '');

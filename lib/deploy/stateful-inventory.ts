@@ -29,9 +29,11 @@ export const STATEFUL_TYPES: Readonly<Record<string, readonly string[]>> = {
   'AWS::SecretsManager::Secret': ['Name'],
 };
 
-/** One stateful resource: its type and the values of its replacement properties. */
+/** One stateful resource: its type, where its stack is deployed, and the values of its replacement properties. */
 export interface InventoryEntry {
   readonly type: string;
+  /** `aws://<account>/<region>` of its stack: a stack that moves leaves its resources behind. */
+  readonly environment?: string;
   readonly replacedIfChanged: Record<string, unknown>;
 }
 
@@ -43,9 +45,11 @@ export interface InventoryFile {
   readonly stacks: Inventory;
 }
 
-/** A stack as the inventory sees it: its path and template. */
+/** A stack as the inventory sees it: its path, environment and template. */
 export interface InventoryStack {
   readonly path: string;
+  /** `aws://<account>/<region>`, as the cloud assembly names a stack's environment. */
+  readonly environment?: string;
   readonly template: { Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 }
 
@@ -82,7 +86,7 @@ export function inventoryOf(stacks: readonly InventoryStack[]): Inventory {
       if (!properties) continue;
       const replacedIfChanged: Record<string, unknown> = {};
       for (const p of properties) if (resource.Properties?.[p] !== undefined) replacedIfChanged[p] = resource.Properties[p];
-      entries[id] = { type: resource.Type, replacedIfChanged };
+      entries[id] = { type: resource.Type, ...(stack.environment ? { environment: stack.environment } : {}), replacedIfChanged };
     }
     if (Object.keys(entries).length > 0) inventory[stack.path] = entries;
   }
@@ -110,7 +114,11 @@ export function diffInventory(recorded: Inventory, current: Inventory): Inventor
       const changed = Object.keys({ ...entry.replacedIfChanged, ...found.replacedIfChanged }).filter(
         (p) => JSON.stringify(entry.replacedIfChanged[p]) !== JSON.stringify(found.replacedIfChanged[p]),
       );
-      if (found.type !== entry.type) {
+      if (entry.environment && found.environment && entry.environment !== found.environment) {
+        removed.push(
+          `${stack}: ${entry.type} ${id}${named(entry)} would be left behind in ${entry.environment}: its stack now deploys to ${found.environment}, where a new, empty one would be made`,
+        );
+      } else if (found.type !== entry.type) {
         replaced.push(`${stack}: ${entry.type} ${id}${named(entry)} would be replaced by a new, empty resource: its type changes to ${found.type}`);
       } else if (changed.length > 0) {
         replaced.push(

@@ -16,7 +16,7 @@ import { Synthesized, runApp, runCli, scratchDir, synthesized } from '../helpers
 const STACK_TRACE = /^\s+at .*:\d+/m;
 
 const inventoryOfSynthesis = (result: Synthesized): Inventory =>
-  inventoryOf(result.stacks().map((s) => ({ path: s.hierarchicalId, template: s.template })));
+  inventoryOf(result.stacks().map((s) => ({ path: s.hierarchicalId, environment: s.environment.name, template: s.template })));
 
 /** An inventory file recorded from one synthesis, in a scratch folder. */
 function recorded(result: Synthesized): string {
@@ -116,6 +116,17 @@ describe('the stateful inventory of a deployment', () => {
     const message = refusal(file, inventoryOfSynthesis(renamed));
     expect(message).toContain(
       'us-east/Audit: AWS::S3::Bucket AuditArchive60EBC247 (vp-us-east-audit-111111111111-us-east-1) would be replaced by a new, empty resource: BucketName "vp-us-east-audit-111111111111-us-east-1" → "vq-us-east-audit-111111111111-us-east-1"',
+    );
+  });
+
+  test('refuses a stack that would deploy to another region, which leaves its resources behind', () => {
+    const file = recorded(before);
+    // The DR region of a cell changes: its replica buckets' names carry no region, only their stack's environment does.
+    const moved = synthesized(fixtureConfig({ cells: 1, tenantsPerCell: 2, edit: (raw) => (raw.cells[0].drRegion = 'us-east-2') }), { packs: false });
+    const message = refusal(file, inventoryOfSynthesis(moved));
+    const tenant = fixtureTenantId('us-east', 1);
+    expect(message).toContain(
+      `us-east/TenantReplica-${tenant}: AWS::S3::Bucket RecordingsA3BDCC51 (vp-us-east-phi-${tenant}-rec-dr-111111111111) would be left behind in aws://111111111111/us-west-2: its stack now deploys to aws://111111111111/us-east-2`,
     );
   });
 
