@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AlertMessage } from '../constructs/alert-message';
+import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
 import {
@@ -272,54 +273,14 @@ export class DetectionStack extends CellStack {
     }
   }
 
-  /**
-   * The key of the alert topic. Only SNS may use it, and only for this topic: EventBridge when a
-   * rule publishes, and principals of this account through SNS (a test message, for example).
-   * The topic ARN is spelled out because the topic itself depends on the key.
-   */
+  /** The key of the alert topic: EventBridge rules and CloudWatch alarms publish to it. */
   private createAlertsKey(topicArn: string): PlatformKey {
-    const key = new PlatformKey(this, 'AlertsKey', {
+    return alertTopicKey(this, {
       alias: keyAliasName(this, 'alerts'),
       description: `Encrypts the security alert topic of cell ${this.cell.id}`,
+      topicArn,
+      cloudWatchAlarms: true,
     });
-    const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EventBridgePublishesAlerts',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        // SNS does not pass aws:SourceAccount or aws:SourceArn to KMS for EventBridge deliveries; the
-        // topic-ARN encryption context and the topic policy (these rules only) do the scoping.
-        conditions: { StringEquals: thisTopic },
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarmsPublishAlerts',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        // As for EventBridge: scoped by the topic-ARN encryption context and the topic policy (alarms of this cell).
-        conditions: { StringEquals: thisTopic },
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'UseViaSnsForTheAlertTopic',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: {
-            'kms:CallerAccount': Aws.ACCOUNT_ID,
-            'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com`,
-            ...thisTopic,
-          },
-        },
-      }),
-    );
-    return key;
   }
 
   /**

@@ -1,4 +1,3 @@
-import { Aws } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +6,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { AlertMessage } from '../constructs/alert-message';
+import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
@@ -87,30 +87,11 @@ export class DisasterRecoveryStack extends CellStack {
   private createAlerts(): sns.Topic {
     const topicName = `${cellPrefix(this)}-security-alerts`;
     const topicArn = `arn:${this.partition}:sns:${this.region}:${this.account}:${topicName}`;
-    const key = new PlatformKey(this, 'AlertsKey', {
+    const key = alertTopicKey(this, {
       alias: keyAliasName(this, 'alerts'),
       description: `Encrypts the security alert topic of cell ${this.cell.id} in its DR region`,
+      topicArn,
     });
-    const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': topicArn };
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'EventBridgePublishesAlerts',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        // Scoped by the topic-ARN encryption context and the topic policy (the rule of this stack only).
-        conditions: { StringEquals: thisTopic },
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'UseViaSnsForTheAlertTopic',
-        principals: [new iam.AnyPrincipal()],
-        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'kms:CallerAccount': Aws.ACCOUNT_ID, 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com`, ...thisTopic } },
-      }),
-    );
     const topic = new sns.Topic(this, 'AlertTopic', {
       topicName,
       displayName: `${cellPrefix(this)} security alerts (${this.region})`,
