@@ -32,6 +32,11 @@ export function auditArchiveBucketName(naming: CellNaming, region: string): stri
   return `${cellPrefix(naming)}-audit-${naming.cell.account}-${region}`;
 }
 
+/** Where Firehose writes SIEM copies before S3 replication puts them under Object Lock in the archives. */
+export function siemStagingBucketName(naming: CellNaming, region: string): string {
+  return `${cellPrefix(naming)}-siem-${naming.cell.account}-${region}`;
+}
+
 /** AWS Config's configuration history and snapshots (Config cannot write to Object Lock buckets). */
 export function configHistoryBucketName(naming: CellNaming, region: string): string {
   return `${cellPrefix(naming)}-config-${naming.cell.account}-${region}`;

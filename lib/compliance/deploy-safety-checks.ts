@@ -6,6 +6,7 @@ import { ConfigDeliveryKeyIsKeyArn } from './rules/deploy-safety/config-delivery
 import { ConfigRecorderAndChannelTogether } from './rules/deploy-safety/config-recorder-and-channel-together';
 import { ContainerMemoryLimit } from './rules/deploy-safety/container-memory-limit';
 import { DatabaseEngineVersionPolicy } from './rules/deploy-safety/database-engine-version-policy';
+import { FirehoseNotIntoObjectLockBucket } from './rules/deploy-safety/firehose-not-into-object-lock';
 import { FixedNameRetainExceptOnCreate } from './rules/deploy-safety/fixed-name-retain-except-on-create';
 import { FunctionLogGroupOwned } from './rules/deploy-safety/function-log-group-owned';
 import { NoDependencyCycle } from './rules/deploy-safety/no-dependency-cycle';
@@ -75,6 +76,12 @@ export const DEPLOY_SAFETY_RULES: readonly DeploySafetyRule[] = [
     info: 'An ECS container has no hard memory limit of its own, or one above the task\'s.',
     explanation: 'Without its own limit a container is bounded only by the task, and ECS cannot tell which container ran out of memory.',
     source: 'https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html',
+  },
+  {
+    rule: FirehoseNotIntoObjectLockBucket,
+    info: 'A Kinesis Data Firehose stream writes into an S3 bucket with Object Lock default retention.',
+    explanation: 'S3 accepts a write into a bucket with default retention only with a Content-MD5 or checksum header, which Firehose does not document sending: every delivery would fail. Deliver into a bucket without default retention and replicate into the locked one.',
+    source: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html',
   },
   {
     rule: NoDependencyCycle,

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 export const DATA_CLASS_TAG = 'data-class';
 
 /** What a bucket holds. */
-export type BucketDataClass = 'phi' | 'audit-archive' | 'config-history' | 'access-logs';
+export type BucketDataClass = 'phi' | 'audit-archive' | 'audit-staging' | 'config-history' | 'access-logs';
 
 export interface SecureBucketProps {
   /** What the bucket holds; recorded as a tag. */

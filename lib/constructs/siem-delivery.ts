@@ -24,7 +24,7 @@ const SOURCE_IDS: Record<SiemSource, string> = {
   'voice-audit': 'VoiceAudit',
 };
 
-/** Key prefixes in the audit archive; each source writes below `<prefix>/<source>/`. */
+/** Key prefixes in the staging bucket and the audit archives; each source writes below `<prefix>/<source>/`. */
 export const SIEM_ARCHIVE_PREFIXES = {
   /** Delivered log data, by day. */
   delivered: 'siem',
@@ -46,8 +46,11 @@ const SIEM_BUFFERING: firehose.CfnDeliveryStream.BufferingHintsProperty = { inte
 const SIEM_RETRY_SECONDS = 3600;
 
 export interface SiemDeliveryProps {
-  /** The cell's audit archive, which receives every record of every source. */
-  readonly archiveBucket: s3.IBucket;
+  /**
+   * The SIEM staging bucket, which receives every record of every source and replicates it into the
+   * Object Lock archives (Firehose cannot write into a bucket with default retention itself).
+   */
+  readonly stagingBucket: s3.IBucket;
   /** The audit key: encrypts the delivery streams and the objects they write. */
   readonly archiveKey: kms.IKey;
   /** Encrypts the delivery error log group. */
@@ -69,7 +72,7 @@ export interface SiemDeliveryProps {
 
 /** The delivery streams of one source. */
 export interface SiemSourceStreams {
-  /** Delivers into the audit archive under `siem/<source>/`. */
+  /** Delivers under `siem/<source>/` of the staging bucket, replicated into the audit archives. */
   readonly archive: firehose.CfnDeliveryStream;
   /** Delivers to the external SIEM, if one is configured. */
   readonly siem?: firehose.CfnDeliveryStream;
@@ -77,8 +80,9 @@ export interface SiemSourceStreams {
 
 /**
  * SIEM log delivery of a cell: CloudWatch Logs subscription filters feed one Kinesis Data Firehose
- * delivery stream per source into the audit archive (and, with an external SIEM configured, a
- * second stream per source to its HTTPS endpoint, with undeliverable data kept in the archive).
+ * delivery stream per source into the SIEM staging bucket, which S3 replication copies into the
+ * Object Lock archives (and, with an external SIEM configured, a second stream per source to its
+ * HTTPS endpoint, with undeliverable data kept the same way).
  *
  * Streams are created on the first `subscribe()` of their source. Everything is encrypted with the
  * cell's audit key; the two roles may do exactly this delivery and nothing else. Subscription
@@ -89,7 +93,7 @@ export interface SiemSourceStreams {
  * KeysStack): Firehose creates a grant on it for server-side encryption of the streams.
  */
 export class SiemDelivery extends Construct {
-  /** The role Firehose assumes to write into the archive (and to read the SIEM access key). */
+  /** The role Firehose assumes to write into the staging bucket (and to read the SIEM access key). */
   public readonly deliveryRole: ScopedRole;
   /** The role CloudWatch Logs assumes to put subscription records into the streams. */
   public readonly subscriptionRole: ScopedRole;
@@ -110,7 +114,7 @@ export class SiemDelivery extends Construct {
       throw new Error(`${this.node.path}: an external SIEM ("${props.siem.name}") needs secretsKey to encrypt its access key`);
     }
     const stack = Stack.of(this);
-    const { archiveBucket, archiveKey } = props;
+    const { stagingBucket, archiveKey } = props;
 
     this.errorLogGroup = new EncryptedLogGroup(this, 'DeliveryErrors', {
       logClass: 'operational',
@@ -119,7 +123,7 @@ export class SiemDelivery extends Construct {
     });
 
     this.deliveryRole = new ScopedRole(this, 'DeliveryRole', {
-      description: 'Lets Kinesis Data Firehose of this account deliver SIEM log streams into the audit archive',
+      description: 'Lets Kinesis Data Firehose of this account deliver SIEM log streams into the SIEM staging bucket',
       // The condition Firehose documents for its role: the account id as external id
       // (https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html).
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
@@ -128,12 +132,12 @@ export class SiemDelivery extends Construct {
     });
     const prefixes: string[] = [SIEM_ARCHIVE_PREFIXES.delivered, SIEM_ARCHIVE_PREFIXES.errors];
     if (props.siem) prefixes.push(SIEM_ARCHIVE_PREFIXES.httpFailed);
-    const objectArns = prefixes.map((prefix) => `${archiveBucket.bucketArn}/${prefix}/*`);
+    const objectArns = prefixes.map((prefix) => `${stagingBucket.bucketArn}/${prefix}/*`);
     this.deliveryPermissions = this.deliveryRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ArchiveBucket',
         actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-        resources: [archiveBucket.bucketArn],
+        resources: [stagingBucket.bucketArn],
       }),
     ).policyDependable!;
     this.deliveryRole.addToPrincipalPolicy(
@@ -150,8 +154,8 @@ export class SiemDelivery extends Construct {
         resources: [archiveKey.keyArn],
         conditions: {
           StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` },
-          // The archive uses S3 bucket keys (context: the bucket); without them the context is the object.
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [archiveBucket.bucketArn, ...objectArns] },
+          // The staging bucket uses S3 bucket keys (context: the bucket); without them the context is the object.
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [stagingBucket.bucketArn, ...objectArns] },
         },
       }),
     );
@@ -165,6 +169,17 @@ export class SiemDelivery extends Construct {
         },
       }),
     });
+
+    // Callers of PutRecord on a stream encrypted with a customer managed key must be able to use the key.
+    // https://docs.aws.amazon.com/firehose/latest/dev/encryption.html
+    this.subscriptionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptRecordsOfTheStreams',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [archiveKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `firehose.${stack.region}.amazonaws.com` } },
+      }),
+    );
 
     if (props.siem) {
       this.siemSecret = this.createSiemSecret(props.siem, props.secretsKey!);
@@ -245,7 +260,7 @@ export class SiemDelivery extends Construct {
 
   /** Every stack the stack of this construct depends on, directly or through the resources it is given. */
   private upstreamStacks(): Set<Stack> {
-    const { archiveBucket, archiveKey, logsKey, secretsKey } = this.props;
+    const { stagingBucket, archiveKey, logsKey, secretsKey } = this.props;
     const upstream = new Set<Stack>();
     const visit = (stack: Stack) => {
       if (upstream.has(stack)) return;
@@ -253,7 +268,7 @@ export class SiemDelivery extends Construct {
       stack.dependencies.forEach(visit);
     };
     Stack.of(this).dependencies.forEach(visit);
-    [archiveBucket, archiveKey, logsKey, secretsKey].forEach((resource) => resource && visit(Stack.of(resource)));
+    [stagingBucket, archiveKey, logsKey, secretsKey].forEach((resource) => resource && visit(Stack.of(resource)));
     upstream.delete(Stack.of(this));
     return upstream;
   }
@@ -275,7 +290,7 @@ export class SiemDelivery extends Construct {
     return streams;
   }
 
-  /** DirectPut stream of one source into `siem/<source>/` of the archive. */
+  /** DirectPut stream of one source into `siem/<source>/` of the staging bucket. */
   private archiveStream(source: SiemSource): firehose.CfnDeliveryStream {
     const id = SOURCE_IDS[source];
     const stream = new firehose.CfnDeliveryStream(this, `${id}Archive`, {
@@ -297,7 +312,7 @@ export class SiemDelivery extends Construct {
     return stream;
   }
 
-  /** DirectPut stream of one source to the external SIEM; what it refuses stays in the archive. */
+  /** DirectPut stream of one source to the external SIEM; what it refuses is kept like every other copy. */
   private siemStream(source: SiemSource, siem: SiemEndpointConfig): firehose.CfnDeliveryStream {
     const id = SOURCE_IDS[source];
     const stream = new firehose.CfnDeliveryStream(this, `${id}Siem`, {
@@ -327,7 +342,7 @@ export class SiemDelivery extends Construct {
     return stream;
   }
 
-  /** An S3 destination in the archive: KMS with the audit key, no second compression. */
+  /** An S3 destination in the staging bucket: KMS with the audit key, no second compression. */
   private archiveDestination(
     prefix: string,
     errorOutputPrefix: string,
@@ -335,7 +350,7 @@ export class SiemDelivery extends Construct {
     logStreamId: string,
   ): firehose.CfnDeliveryStream.S3DestinationConfigurationProperty {
     return {
-      bucketArn: this.props.archiveBucket.bucketArn,
+      bucketArn: this.props.stagingBucket.bucketArn,
       roleArn: this.deliveryRole.roleArn,
       prefix,
       errorOutputPrefix,
@@ -373,7 +388,7 @@ export class SiemDelivery extends Construct {
       description: `Access key of the SIEM ${siem.name} for this cell's log delivery; operators replace the generated placeholder with the key the SIEM issued`,
       kmsKeyId: secretsKey.keyArn,
       // A random placeholder until operators store the real key: until then the SIEM refuses the
-      // requests and Firehose keeps the data in the archive under siem-http-failed/.
+      // requests and Firehose keeps the data under siem-http-failed/, which reaches the archives.
       generateSecretString: { secretStringTemplate: '{}', generateStringKey: 'api_key', excludePunctuation: true, passwordLength: 64 },
     });
     secret.cfnOptions.deletionPolicy = CfnDeletionPolicy.RETAIN;
@@ -414,7 +429,7 @@ export class SiemDelivery extends Construct {
    * end in `<prefix>/*`. The AwsSolutions finding names the bucket as the template will (its
    * GetAtt in this stack, an output reference from another stack), which is known only once the
    * references are resolved, so the acknowledgement is made here, at synthesis, for exactly these
-   * prefixes of the archive and nothing else.
+   * prefixes of the staging bucket and nothing else.
    */
   private acknowledgeObjectPrefixWildcards(): string[] {
     const policy = this.deliveryRole.node.findChild('Permissions').node.defaultChild as iam.CfnManagedPolicy;
@@ -427,8 +442,9 @@ export class SiemDelivery extends Construct {
           policy.node.scope!,
           `AwsSolutions-IAM5[${finding}]`,
           'Kinesis Data Firehose chooses the key of every object it writes, so the delivery role can only be allowed ' +
-            'PutObject and AbortMultipartUpload on the SIEM prefixes of the audit archive (siem/, siem-errors/, ' +
-            'siem-http-failed/); it cannot read, delete or write anything else, and Object Lock keeps what it wrote.',
+            'PutObject and AbortMultipartUpload on the SIEM prefixes of the SIEM staging bucket (siem/, siem-errors/, ' +
+            'siem-http-failed/); it cannot read, delete or write anything else, and S3 replication puts what it wrote under ' +
+            'Object Lock in the audit archives.',
         );
       }
     }

@@ -1,18 +1,27 @@
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
+import { ConfigHistoryBucket } from '../constructs/config-history-bucket';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { PlatformKey } from '../constructs/platform-key';
-import { replicateToDisasterRecovery } from '../constructs/dr-replication';
+import { replicateBucket, replicateToDisasterRecovery } from '../constructs/dr-replication';
 import { ScopedRole } from '../constructs/scoped-role';
-import { SecureBucket } from '../constructs/secure-bucket';
 import { SiemDelivery } from '../constructs/siem-delivery';
-import { accessLogBucketName, auditArchiveBucketName, configHistoryBucketName, keyAliasName, phiBucketPrefix, trailArn, trailName } from '../naming';
+import { SiemStagingBucket } from '../constructs/siem-staging-bucket';
+import {
+  accessLogBucketName,
+  auditArchiveBucketName,
+  configHistoryBucketName,
+  keyAliasName,
+  phiBucketPrefix,
+  siemStagingBucketName,
+  trailArn,
+  trailName,
+} from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface AuditStackProps extends CellStackProps {
@@ -33,10 +42,12 @@ export class AuditStack extends CellStack {
   public readonly accessLogs: AccessLogBucket;
   public readonly auditArchive: AuditArchiveBucket;
   /** AWS Config history and snapshots: Config cannot deliver to a bucket with Object Lock default retention. */
-  public readonly configHistory: SecureBucket;
+  public readonly configHistory: ConfigHistoryBucket;
   public readonly trail: cloudtrail.CfnTrail;
   public readonly trailLogGroup: EncryptedLogGroup;
-  /** Delivers audit-relevant log groups into the archive (and to an external SIEM, if configured). */
+  /** Where Firehose writes SIEM copies; replicated into the primary and the DR archive. */
+  public readonly siemStaging: SiemStagingBucket;
+  /** Delivers audit-relevant log groups into the archives (and to an external SIEM, if configured). */
   public readonly siem: SiemDelivery;
 
   constructor(scope: Construct, id: string, props: AuditStackProps) {
@@ -71,29 +82,12 @@ export class AuditStack extends CellStack {
     this.auditArchive.allowServiceWrite('cloudtrail.amazonaws.com', `cloudtrail/AWSLogs/${this.account}`, {
       StringEquals: { 'aws:SourceArn': thisTrail },
     });
-    this.configHistory = new SecureBucket(this, 'ConfigHistory', {
-      dataClass: 'config-history',
+    this.configHistory = new ConfigHistoryBucket(this, 'ConfigHistory', {
       bucketName: configHistoryBucketName(this, this.region),
       encryptionKey: props.auditKey,
       serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: `${configHistoryBucketName(this, this.region)}/`,
-      lifecycleRules: [
-        {
-          id: 'expire-after-audit-retention',
-          expiration: Duration.days(retention.auditDays),
-          noncurrentVersionExpiration: Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
-        },
-      ],
+      retentionDays: retention.auditDays,
     });
-    this.configHistory.allowServiceWrite('config.amazonaws.com', `config/AWSLogs/${this.account}/Config`, {
-      StringEquals: { 'aws:SourceAccount': this.account },
-    });
-    const notReplicated =
-      'AWS Config history describes resource configurations, not PHI, and can be rebuilt from the Config service and from ' +
-      'CloudTrail; the record of who changed what is CloudTrail, kept in the Object Lock archive and replicated to the DR region.';
-    acknowledge(this.configHistory, 'HIPAA.Security-S3BucketReplicationEnabled', notReplicated);
-    acknowledge(this.configHistory, 'NIST.800.53.R5-S3BucketReplicationEnabled', notReplicated);
 
     this.trailLogGroup = new EncryptedLogGroup(this, 'TrailLogs', {
       logClass: 'audit',
@@ -145,8 +139,22 @@ export class AuditStack extends CellStack {
     });
     this.trail.node.addDependency(this.auditArchive.policy!, trailRole);
 
+    this.siemStaging = new SiemStagingBucket(this, 'SiemStaging', {
+      bucketName: siemStagingBucketName(this, this.region),
+      encryptionKey: props.auditKey,
+      serverAccessLogsBucket: this.accessLogs,
+    });
+    acknowledge(
+      this.siemStaging,
+      'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create]',
+      'Firehose writes audit records into the staging bucket from the first minutes of this stack\'s first create, and they ' +
+        'may not yet be replicated into the Object Lock archives, so the bucket is kept even if that create rolls back. `npm run ' +
+        'deploy` detects the rolled-back stack and prints the recovery steps (import the kept buckets, or empty and delete them).',
+    );
+    this.replicateSiemStagingToArchives(props.auditKey);
+
     this.siem = new SiemDelivery(this, 'Siem', {
-      archiveBucket: this.auditArchive,
+      stagingBucket: this.siemStaging,
       archiveKey: props.auditKey,
       logsKey: props.logsKey,
       retention,
@@ -154,6 +162,38 @@ export class AuditStack extends CellStack {
       secretsKey: props.secretsKey,
     });
     this.siem.subscribe(this.trailLogGroup, 'cloudtrail');
+  }
+
+  /**
+   * Replicates every SIEM copy into the primary archive and, by a second rule, into the DR archive:
+   * S3 does not replicate replicas again, so the archive's own rule would not carry them to the DR
+   * region (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
+   */
+  private replicateSiemStagingToArchives(auditKey: PlatformKey): void {
+    replicateBucket({
+      source: this.siemStaging,
+      sourceKey: auditKey,
+      role: new ScopedRole(this, 'SiemStagingReplicationRole', {
+        description: 'Replicates SIEM copies from the staging bucket into the Object Lock audit archives',
+        // No condition: S3's documented replication trust has none; only this account can pass the role
+        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+        assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
+      }),
+      objectLock: true,
+      // The Detection stack alarms on failed replications of these rules.
+      metrics: true,
+      destinations: [
+        { ruleId: 'siem-to-archive', bucketName: auditArchiveBucketName(this, this.region), region: this.region, key: auditKey },
+        {
+          ruleId: 'siem-to-dr-archive',
+          bucketName: auditArchiveBucketName(this, this.cell.drRegion),
+          region: this.cell.drRegion,
+          key: { alias: keyAliasName(this, 'audit') },
+        },
+      ],
+    });
+    // The archive must exist (and accept the role's writes) before the first replication.
+    this.siemStaging.node.addDependency(this.auditArchive);
   }
 
   /** Replicates every archive object to the Object Lock archive in the DR region, nowhere else. */

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -10,6 +10,7 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { AlertSpec, configRecorder, findingAlerts, securityHub } from '../constructs/account-detection';
 import { AlertMessage } from '../constructs/alert-message';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
@@ -22,17 +23,11 @@ import {
   keyAliasName,
   phiBucketPrefix,
   roleArn,
+  siemStagingBucketName,
 } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
-/** The Security Hub standards the cell is measured against, by the path of their ARN. */
-export const SECURITY_HUB_STANDARDS = {
-  FoundationalBestPractices: 'standards/aws-foundational-security-best-practices/v/1.0.0',
-  Nist80053Rev5: 'standards/nist-800-53/v/5.0.0',
-} as const;
-
-/** The AWS Config key prefix of configuration history and snapshots in the audit archive. */
-export const CONFIG_KEY_PREFIX = 'config';
+export { CONFIG_KEY_PREFIX, SECURITY_HUB_STANDARDS } from '../constructs/account-detection';
 
 /** HIPAA Security Rule safeguards (45 CFR) that the Config rules give evidence for. */
 const HIPAA = {
@@ -76,17 +71,6 @@ const API_CALL_FIELDS = {
   principalRole: '$.detail.userIdentity.sessionContext.sessionIssuer.arn',
 };
 
-interface AlertSpec {
-  /** Names the alert in the message and the rule. */
-  readonly code: string;
-  /** One line on what happened, the rule description and the first line of the message. */
-  readonly summary: string;
-  readonly eventPattern: events.EventPattern;
-  /** Message fields taken from the event, by JSON path: ids only. */
-  readonly fields: Record<string, string>;
-  /** Console link; `<field>` inserts a field of the message. */
-  readonly link: string;
-}
 
 export interface DetectionStackProps extends CellStackProps {
   /** The cell's multi-region CloudTrail log group (Audit stack). */
@@ -117,6 +101,8 @@ export class DetectionStack extends CellStack {
   public readonly alertRules: Record<string, events.Rule> = {};
   /** Alarms on the multi-region trail log group: the same breach events, from every region. */
   public readonly trailAlarms: cloudwatch.Alarm[] = [];
+  /** Tells the breach contacts when SIEM copies fail to replicate into the audit archives. */
+  public siemReplicationAlarm!: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: DetectionStackProps) {
     super(scope, id, { description: `Threat detection and breach alerting of cell ${props.cell.id}`, ...props });
@@ -125,8 +111,13 @@ export class DetectionStack extends CellStack {
     // administrator, Control Tower), the account already has them and a second copy cannot exist.
     if (this.cell.detection.accountServices === 'cell') {
       this.detector = guardDutyDetector(this, 'Detector');
-      this.securityHub = this.createSecurityHub();
-      const { recorder, deliveryChannel } = this.createConfigRecorder(props.auditKey);
+      this.securityHub = securityHub(this);
+      // The account's Config service-linked role comes from the DisasterRecovery stack, which deploys first.
+      const { recorder, deliveryChannel } = configRecorder(this, {
+        bucketName: configHistoryBucketName(this, this.region),
+        key: props.auditKey,
+        globalResources: true,
+      });
       this.recorder = recorder;
       this.deliveryChannel = deliveryChannel;
     }
@@ -151,6 +142,7 @@ export class DetectionStack extends CellStack {
     this.createAlertRules();
     this.createServiceAlertRules();
     this.createTrailAlarms(props.trailLogGroup);
+    this.createSiemReplicationAlarm();
 
     // Only this stack's rules may publish, not any rule or service in any account.
     this.alertTopic.addToResourcePolicy(
@@ -162,57 +154,6 @@ export class DetectionStack extends CellStack {
         conditions: { ArnEquals: { 'aws:SourceArn': Object.values(this.alertRules).map((r) => r.ruleArn) } },
       }),
     );
-  }
-
-  private createSecurityHub(): securityhub.CfnHub {
-    const hub = new securityhub.CfnHub(this, 'SecurityHub', {
-      // One finding per control across standards, instead of one per standard.
-      controlFindingGenerator: 'SECURITY_CONTROL',
-      // Standards are chosen here, not by the service's defaults.
-      enableDefaultStandards: false,
-      autoEnableControls: true,
-    });
-    for (const [name, path] of Object.entries(SECURITY_HUB_STANDARDS)) {
-      const standard = new securityhub.CfnStandard(this, `${name}Standard`, {
-        standardsArn: `arn:${this.partition}:securityhub:${this.region}::${path}`,
-      });
-      standard.node.addDependency(hub);
-    }
-    return hub;
-  }
-
-  private createConfigRecorder(auditKey: kms.IKey) {
-    // The service-linked role, not a ScopedRole: it passes every pack unacknowledged and Security Hub's Config.1 requires it.
-    const serviceLinkedRole = new iam.CfnServiceLinkedRole(this, 'ConfigServiceLinkedRole', {
-      awsServiceName: 'config.amazonaws.com',
-      description: 'AWS Config records resource configurations of this account',
-    });
-    // IAM is global: recorders in other regions of the account may use the same role. Its name is fixed
-    // by AWS, so a failed first create must not leave it behind (RetainExceptOnCreate).
-    serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
-
-    const recorder = new config.CfnConfigurationRecorder(this, 'ConfigRecorder', {
-      // One recorder per account and region; "default" is the name AWS gives it everywhere else.
-      name: 'default',
-      roleArn: `arn:${this.partition}:iam::${this.account}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`,
-      // Global resources (IAM) are recorded once, here in the primary region.
-      recordingGroup: { allSupported: true, includeGlobalResourceTypes: true },
-    });
-    recorder.node.addDependency(serviceLinkedRole);
-
-    const deliveryChannel = new config.CfnDeliveryChannel(this, 'ConfigDeliveryChannel', {
-      name: 'default',
-      s3BucketName: configHistoryBucketName(this, this.region),
-      s3KeyPrefix: CONFIG_KEY_PREFIX,
-      // Without a key Config writes SSE-S3 objects; the history bucket keeps everything under the audit key.
-      // A key ARN, not an alias: https://docs.aws.amazon.com/config/latest/APIReference/API_DeliveryChannel.html
-      s3KmsKeyArn: auditKey.keyArn,
-      configSnapshotDeliveryProperties: { deliveryFrequency: 'TwentyFour_Hours' },
-    });
-    // Created together, neither waiting for the other: the recorder resource starts recording, which
-    // needs a delivery channel, so a channel that waited for it would never come and the stack would
-    // hang (https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html).
-    return { recorder, deliveryChannel };
   }
 
   /** The HIPAA Security conformance pack controls that apply to this platform's resources. */
@@ -289,53 +230,7 @@ export class DetectionStack extends CellStack {
    * e-mail and paging services are not covered by a BAA.
    */
   private createAlertRules(): void {
-    const consoleUrl = `https://${this.region}.console.aws.amazon.com`;
-
-    this.alert('GuardDutyFindingAlert', {
-      code: 'guardduty-finding',
-      summary: 'GuardDuty finding of medium severity (4) or higher',
-      eventPattern: {
-        source: ['aws.guardduty'],
-        detailType: ['GuardDuty Finding'],
-        detail: { severity: [{ numeric: ['>=', 4] }] },
-      },
-      fields: {
-        severity: '$.detail.severity',
-        findingType: '$.detail.type',
-        findingId: '$.detail.id',
-        resourceType: '$.detail.resource.resourceType',
-        updatedAt: '$.detail.updatedAt',
-      },
-      link: `${consoleUrl}/guardduty/home?region=${this.region}#/findings?macros=current&fId=<findingId>`,
-    });
-
-    this.alert('SecurityHubFindingAlert', {
-      code: 'securityhub-finding',
-      summary: 'New active Security Hub finding of critical or high severity',
-      eventPattern: {
-        source: ['aws.securityhub'],
-        detailType: ['Security Hub Findings - Imported'],
-        detail: {
-          findings: {
-            Severity: { Label: ['CRITICAL', 'HIGH'] },
-            Workflow: { Status: ['NEW'] },
-            RecordState: ['ACTIVE'],
-            // GuardDuty findings already alert through their own rule, from medium severity up.
-            ProductName: [{ 'anything-but': 'GuardDuty' }],
-          },
-        },
-      },
-      // Security Hub sends one finding per event.
-      fields: {
-        severity: '$.detail.findings[0].Severity.Label',
-        product: '$.detail.findings[0].ProductName',
-        controlId: '$.detail.findings[0].Compliance.SecurityControlId',
-        findingId: '$.detail.findings[0].Id',
-        resourceType: '$.detail.findings[0].Resources[0].Type',
-        updatedAt: '$.detail.findings[0].UpdatedAt',
-      },
-      link: `${consoleUrl}/securityhub/home?region=${this.region}#/findings`,
-    });
+    for (const [id, spec] of Object.entries(findingAlerts(this.region))) this.alert(id, spec);
 
     const rootRule = this.alert('RootUserActivityAlert', {
       code: 'root-user-activity',
@@ -484,6 +379,40 @@ export class DetectionStack extends CellStack {
         },
       }),
     );
+  }
+
+  /**
+   * SIEM copies reach the Object Lock archives only by S3 replication from the staging bucket (Audit
+   * stack): a copy that fails to replicate alerts, while it is still in the staging bucket.
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html
+   */
+  private createSiemReplicationAlarm(): void {
+    const source = siemStagingBucketName(this, this.region);
+    const failed = (ruleId: string, region: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/S3',
+        metricName: 'OperationsFailedReplication',
+        dimensionsMap: { SourceBucket: source, DestinationBucket: auditArchiveBucketName(this, region), RuleId: ruleId },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      });
+    const alarm = new cloudwatch.Alarm(this, 'SiemReplicationFailedAlarm', {
+      alarmName: `${cellPrefix(this)}-SiemReplicationFailed`,
+      alarmDescription:
+        `SIEM copies of cell ${this.cell.id} failed to replicate from ${source} into an audit archive. They stay in the staging ` +
+        'bucket for 30 days: find the cause (replication role, archive key) and re-replicate them with S3 Batch Replication.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(primary, 0) + FILL(dr, 0)',
+        usingMetrics: { primary: failed('siem-to-archive', this.region), dr: failed('siem-to-dr-archive', this.cell.drRegion) },
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.alertTopic.topicArn }) });
+    this.siemReplicationAlarm = alarm;
   }
 
   /** Alerts that other stacks' resources call for: critical image vulnerabilities, break-glass use. */

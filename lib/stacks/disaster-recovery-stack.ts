@@ -1,18 +1,22 @@
+import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { configRecorder, configServiceLinkedRole, findingAlerts, securityHub } from '../constructs/account-detection';
 import { AlertMessage } from '../constructs/alert-message';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
+import { ConfigHistoryBucket } from '../constructs/config-history-bucket';
 import { LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
-import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, keyAliasName, phiBucketPrefix } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, configHistoryBucketName, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -27,8 +31,18 @@ export class DisasterRecoveryStack extends CellStack {
   public readonly auditArchive: AuditArchiveBucket;
   /** Receives a copy of every recovery point of the primary region's vault. */
   public readonly backupVault: LockedBackupVault;
-  /** GuardDuty in the DR region, which holds PHI replicas and backup copies; absent when the organization runs it. */
+  /**
+   * GuardDuty, Security Hub and AWS Config in the DR region, which holds PHI replicas and backup
+   * copies; absent when the organization runs them for the account.
+   */
   public readonly detector?: guardduty.CfnDetector;
+  public readonly securityHub?: securityhub.CfnHub;
+  public readonly recorder?: config.CfnConfigurationRecorder;
+  public readonly deliveryChannel?: config.CfnDeliveryChannel;
+  /** AWS Config history of the DR region; absent when the organization runs AWS Config. */
+  public readonly configHistory?: ConfigHistoryBucket;
+  /** The account's AWS Config service-linked role: this stack is the cell's first to deploy. */
+  public readonly configServiceLinkedRole?: iam.CfnServiceLinkedRole;
   /** The breach-notification contacts, told of threats to the DR region's data. */
   public readonly alertTopic: sns.Topic;
 
@@ -74,15 +88,40 @@ export class DisasterRecoveryStack extends CellStack {
     acknowledge(this.auditArchive, 'NIST.800.53.R5-S3BucketReplicationEnabled', isReplica);
 
     // The DR region holds PHI replicas and backup copies: threats there reach the same contacts.
-    if (this.cell.detection.accountServices === 'cell') this.detector = guardDutyDetector(this, 'Detector');
+    if (this.cell.detection.accountServices === 'cell') {
+      this.detector = guardDutyDetector(this, 'Detector');
+      this.securityHub = securityHub(this);
+      // IAM is global: the primary region's recorder uses this role too (its stacks deploy after this one).
+      this.configServiceLinkedRole = configServiceLinkedRole(this);
+      // As in the primary region: AWS Config encrypts what it delivers with the bucket's key.
+      // https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key.html
+      this.auditKey.allowServicePrincipal('ConfigWritesSnapshots', 'config.amazonaws.com', ['kms:GenerateDataKey*', 'kms:Decrypt']);
+      this.configHistory = new ConfigHistoryBucket(this, 'ConfigHistory', {
+        bucketName: configHistoryBucketName(this, this.region),
+        encryptionKey: this.auditKey,
+        serverAccessLogsBucket: this.accessLogs,
+        retentionDays: this.cell.retention.auditDays,
+      });
+      const { recorder, deliveryChannel } = configRecorder(this, {
+        bucketName: configHistoryBucketName(this, this.region),
+        key: this.auditKey,
+        // Global resources (IAM) are recorded once, in the primary region.
+        globalResources: false,
+      });
+      recorder.node.addDependency(this.configServiceLinkedRole);
+      // AWS Config test-writes to the bucket when the channel is created.
+      deliveryChannel.node.addDependency(this.configHistory);
+      this.recorder = recorder;
+      this.deliveryChannel = deliveryChannel;
+    }
     this.alertTopic = this.createAlerts();
   }
 
   /**
-   * GuardDuty findings of the DR region (the organization's detector, or this stack's) to the
-   * breach-notification contacts, through a topic and key of this region: EventBridge rules see
-   * only their own region's events. Messages carry ids and a console link, never the finding.
-   * https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html
+   * GuardDuty and Security Hub findings of the DR region (the organization's services, or this
+   * stack's) to the breach-notification contacts, through a topic and key of this region:
+   * EventBridge rules see only their own region's events. Messages carry ids and a console link,
+   * never the finding.
    */
   private createAlerts(): sns.Topic {
     const topicName = `${cellPrefix(this)}-security-alerts`;
@@ -102,40 +141,34 @@ export class DisasterRecoveryStack extends CellStack {
     for (const email of this.cell.alerts.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     for (const url of this.cell.alerts.httpsEndpoints) topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
 
-    const summary = `GuardDuty finding of medium severity (4) or higher in the DR region ${this.region}`;
-    const rule = new events.Rule(this, 'GuardDutyFindingAlert', {
-      ruleName: `${cellPrefix(this)}-guardduty-finding`,
-      description: summary,
-      eventPattern: { source: ['aws.guardduty'], detailType: ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 4] }] } },
-      targets: [
-        {
-          bind: () => ({
-            arn: topic.topicArn,
-            targetResource: topic,
-            input: new AlertMessage(
-              { alert: 'guardduty-finding', summary, cell: this.cell.id },
-              {
-                account: '$.account',
-                region: '$.region',
-                time: '$.time',
-                severity: '$.detail.severity',
-                findingType: '$.detail.type',
-                findingId: '$.detail.id',
-                resourceType: '$.detail.resource.resourceType',
-              },
-              `https://${this.region}.console.aws.amazon.com/guardduty/home?region=${this.region}#/findings?macros=current&fId=<findingId>`,
-            ),
-          }),
-        },
-      ],
-    });
+    const rules = Object.entries(findingAlerts(this.region, ` in the DR region ${this.region}`)).map(
+      ([id, spec]) =>
+        new events.Rule(this, id, {
+          ruleName: `${cellPrefix(this)}-${spec.code}`,
+          description: spec.summary,
+          eventPattern: spec.eventPattern,
+          targets: [
+            {
+              bind: () => ({
+                arn: topic.topicArn,
+                targetResource: topic,
+                input: new AlertMessage(
+                  { alert: spec.code, summary: spec.summary, cell: this.cell.id },
+                  { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },
+                  spec.link,
+                ),
+              }),
+            },
+          ],
+        }),
+    );
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AlertRuleOfThisRegionPublishes',
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        conditions: { ArnEquals: { 'aws:SourceArn': rules.map((rule) => rule.ruleArn) } },
       }),
     );
     return topic;

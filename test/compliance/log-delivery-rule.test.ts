@@ -146,7 +146,7 @@ describe('VoicePlatform-LogDeliveryInJurisdiction', () => {
       const [cell] = cells;
       const stack = new Stack(cell, 'SiemTest');
       const delivery = new SiemDelivery(stack, 'Siem', {
-        archiveBucket: cell.audit.auditArchive,
+        stagingBucket: cell.audit.auditArchive,
         archiveKey: cell.keys.audit,
         logsKey: cell.keys.logs,
         retention: cell.cell.retention,

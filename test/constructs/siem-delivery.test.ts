@@ -72,7 +72,7 @@ function build(config: PlatformConfig) {
       encryptionKey: cell.keys.audit,
     });
     const delivery = new SiemDelivery(stack, 'Siem', {
-      archiveBucket: archive,
+      stagingBucket: archive,
       archiveKey: cell.keys.audit,
       logsKey: cell.keys.logs,
       retention: cell.cell.retention,
@@ -217,10 +217,12 @@ describe('SiemDelivery into the audit archive', () => {
         },
       },
     ]);
-    const statements: any[] = built.policyOf('SiemSubscriptionRole').PolicyDocument.Statement;
-    expect(statements.flatMap((s) => [s.Action].flat()).sort()).toEqual(
-      expect.arrayContaining(['firehose:PutRecord', 'firehose:PutRecordBatch']),
-    );
+    const all: any[] = built.policyOf('SiemSubscriptionRole').PolicyDocument.Statement;
+    // Callers of PutRecord on streams encrypted with a customer managed key must use the key, through Firehose only.
+    const keyUse = all.filter((s) => s.Sid === 'EncryptRecordsOfTheStreams');
+    expect(keyUse).toHaveLength(1);
+    expect(keyUse[0].Condition).toEqual({ StringEquals: { 'kms:ViaService': 'firehose.us-east-1.amazonaws.com' } });
+    const statements = all.filter((s) => s.Sid !== 'EncryptRecordsOfTheStreams');
     expect(new Set(statements.flatMap((s) => [s.Action].flat()))).toEqual(new Set(['firehose:PutRecord', 'firehose:PutRecordBatch']));
     const resources = statements.flatMap((s) => [s.Resource].flat());
     expect(resources).toEqual(
@@ -376,13 +378,13 @@ describe('SiemDelivery refuses', () => {
   test('an external SIEM without a key for its access key', () => {
     const { stack, key, bucket, retention } = fixture();
     expect(
-      () => new SiemDelivery(stack, 'Siem', { archiveBucket: bucket, archiveKey: key, logsKey: key, retention, siem: SIEM }),
+      () => new SiemDelivery(stack, 'Siem', { stagingBucket: bucket, archiveKey: key, logsKey: key, retention, siem: SIEM }),
     ).toThrow(/needs secretsKey/);
   });
 
   test('a log group in another region, which CloudWatch Logs cannot deliver from', () => {
     const { app, stack, key, bucket, retention } = fixture();
-    const delivery = new SiemDelivery(stack, 'Siem', { archiveBucket: bucket, archiveKey: key, logsKey: key, retention });
+    const delivery = new SiemDelivery(stack, 'Siem', { stagingBucket: bucket, archiveKey: key, logsKey: key, retention });
     const other = new Stack(app, 'Other', { env: { account: '111111111111', region: 'us-west-2' } });
     const group = new EncryptedLogGroup(other, 'Logs', { logClass: 'audit', retention, encryptionKey: new kms.Key(other, 'Key') });
     expect(() => delivery.subscribe(group, 'waf')).toThrow(/own account and region/);
@@ -392,15 +394,15 @@ describe('SiemDelivery refuses', () => {
     const { stack, key, bucket, retention } = fixture();
     const group = new EncryptedLogGroup(stack, 'Logs', { logClass: 'audit', retention, encryptionKey: key });
     const secretsKey = new kms.Key(stack, 'SecretsKey');
-    const first = new SiemDelivery(stack, 'First', { archiveBucket: bucket, archiveKey: key, logsKey: key, retention });
+    const first = new SiemDelivery(stack, 'First', { stagingBucket: bucket, archiveKey: key, logsKey: key, retention });
     first.subscribe(group, 'voice-audit');
-    const second = new SiemDelivery(stack, 'Second', { archiveBucket: bucket, archiveKey: key, logsKey: key, retention, siem: SIEM, secretsKey });
+    const second = new SiemDelivery(stack, 'Second', { stagingBucket: bucket, archiveKey: key, logsKey: key, retention, siem: SIEM, secretsKey });
     expect(() => second.subscribe(group, 'voice-audit')).toThrow(/has 1 subscription filter\(s\) already and needs 2 more/);
   });
 
   test('a subscription that would make the delivery stack and the log group stack depend on each other', () => {
     const { app, stack, key, bucket, retention } = fixture();
-    const delivery = new SiemDelivery(stack, 'Siem', { archiveBucket: bucket, archiveKey: key, logsKey: key, retention });
+    const delivery = new SiemDelivery(stack, 'Siem', { stagingBucket: bucket, archiveKey: key, logsKey: key, retention });
     const other = new Stack(app, 'Other', { env: { account: '111111111111', region: 'us-east-1' } });
     stack.addStackDependency(other);
     const group = new EncryptedLogGroup(other, 'Logs', { logClass: 'audit', retention, encryptionKey: new kms.Key(other, 'Key') });

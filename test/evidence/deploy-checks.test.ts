@@ -20,7 +20,7 @@ describe('the evidence pack\'s first section: deploy-time checks', () => {
       expect(row).toContain(rule.source);
     }
     const [retain] = linesWith(checks, '`DeploySafety-FixedNameRetainExceptOnCreate`');
-    expect(retain).toContain('passed; 2 acknowledged with a reason (section 5)');
+    expect(retain).toContain('passed; 3 acknowledged with a reason (section 5)');
     expect(checks).toContain('`npm run deploy`');
   });
 

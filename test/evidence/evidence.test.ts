@@ -40,8 +40,8 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(clinic001).toContain('| us-east-1, us-west-2 | inside US |');
     const [clinic101] = linesWith(section(eu, '3.'), '| `eu-central-c001` |');
     expect(clinic101).toContain('| eu-central-1, eu-west-1 | inside EU |');
-    // The audit archive, and each US clinic's transcripts and (where it records calls) recordings.
-    const destinations = 1 + config.tenants.filter((t) => t.cell === 'us-east').reduce((n, t) => n + (t.recordings.enabled ? 2 : 1), 0);
+    // The audit archive, the SIEM staging bucket's two (primary and DR archive), and each US clinic's transcripts and (where it records calls) recordings.
+    const destinations = 3 + config.tenants.filter((t) => t.cell === 'us-east').reduce((n, t) => n + (t.recordings.enabled ? 2 : 1), 0);
     expect(us).toContain(`**Verdict: every one of the ${destinations} S3 replication destinations and 1 backup copy destination of this cell is inside US.**`);
   });
 

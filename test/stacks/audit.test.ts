@@ -202,3 +202,94 @@ describe('replication permissions work with S3 Bucket Keys', () => {
     }
   });
 });
+
+describe('SIEM copies reach the Object Lock archives through a staging bucket, never by a Firehose write into them', () => {
+  const result = synthesized(fixtureConfig());
+  const audit = result.templateJson('us-east/Audit');
+  const dr = result.templateJson('us-east/DisasterRecovery');
+  const [[stagingId, staging]] = resourcesOfType(audit, 'AWS::S3::Bucket').filter(([, b]) => b.Properties.BucketName === 'vp-us-east-siem-111111111111-us-east-1');
+  const streams = resourcesOfType(audit, 'AWS::KinesisFirehose::DeliveryStream');
+  const policies = resourcesOfType(audit, 'AWS::IAM::ManagedPolicy').map(([, p]) => p.Properties);
+  const roleIdOf = (description: string) => resourcesOfType(audit, 'AWS::IAM::Role').find(([, r]) => r.Properties.Description.startsWith(description))![0];
+  const statementsOf = (roleId: string) =>
+    policies.filter((p) => JSON.stringify(p.Roles).includes(roleId)).flatMap((p) => p.PolicyDocument.Statement);
+
+  test('every delivery stream writes only into the staging bucket, which has no Object Lock default retention', () => {
+    expect(streams.length).toBeGreaterThanOrEqual(4);
+    for (const [, stream] of streams) {
+      const buckets = JSON.stringify(stream.Properties).match(/"BucketARN":\{[^}]*\}/g)!;
+      expect(buckets.length).toBeGreaterThanOrEqual(1);
+      for (const b of buckets) expect(b).toBe(`"BucketARN":{"Fn::GetAtt":["${stagingId}","Arn"]}`);
+    }
+    expect(staging.Properties.ObjectLockConfiguration).toBeUndefined();
+  });
+
+  test('the staging bucket replicates every object into the primary and the DR archive, both under Object Lock COMPLIANCE', () => {
+    const rules = staging.Properties.ReplicationConfiguration.Rules;
+    expect(rules.map((r: any) => r.Destination.Bucket)).toEqual([
+      'arn:aws:s3:::vp-us-east-audit-111111111111-us-east-1',
+      'arn:aws:s3:::vp-us-east-audit-111111111111-us-west-2',
+    ]);
+    for (const rule of rules) {
+      expect(rule).toMatchObject({ Status: 'Enabled', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Disabled' } });
+    }
+    expect(new Set(rules.map((r: any) => r.Priority)).size).toBe(2);
+    expect(JSON.stringify(rules[0].Destination.EncryptionConfiguration)).toContain('AuditKey');
+    expect(rules[1].Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: 'arn:aws:kms:us-west-2:111111111111:alias/vp-us-east/audit' });
+    expect(bucketNamed(audit, 'vp-us-east-audit-111111111111-us-east-1').Properties.ObjectLockConfiguration.Rule.DefaultRetention.Mode).toBe('COMPLIANCE');
+    expect(bucketNamed(dr, 'vp-us-east-audit-111111111111-us-west-2').Properties.ObjectLockConfiguration.Rule.DefaultRetention.Mode).toBe('COMPLIANCE');
+  });
+
+  test('the replication role reads retention and legal holds (required for an Object Lock destination) and writes only into the two archives', () => {
+    const statements = statementsOf(roleIdOf('Replicates SIEM copies'));
+    const actions = statements.flatMap((s: any) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['s3:GetObjectRetention', 's3:GetObjectLegalHold', 's3:ReplicateObject']));
+    const writes = statements.find((s: any) => [s.Action].flat().includes('s3:ReplicateObject'));
+    expect(writes.Resource).toEqual([
+      'arn:aws:s3:::vp-us-east-audit-111111111111-us-east-1/*',
+      'arn:aws:s3:::vp-us-east-audit-111111111111-us-west-2/*',
+    ]);
+  });
+
+  test('no one may delete a staged copy; lifecycle removes copies after 30 days and leaves no delete markers behind', () => {
+    const [[, policy]] = resourcesOfType(audit, 'AWS::S3::BucketPolicy').filter(([, p]) => JSON.stringify(p.Properties.Bucket).includes(stagingId));
+    const deny = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'NoOneDeletesAuditCopiesBeforeReplication');
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'] });
+    const rules = staging.Properties.LifecycleConfiguration.Rules;
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ExpirationInDays: 30, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+        expect.objectContaining({ ExpiredObjectDeleteMarker: true }),
+      ]),
+    );
+    expect(rules.find((r: any) => r.ExpiredObjectDeleteMarker).ExpirationInDays).toBeUndefined();
+  });
+
+  test('CloudWatch Logs may put records into the streams and use their key for it (streams encrypted with a customer managed key)', () => {
+    const statements = statementsOf(roleIdOf('Lets CloudWatch Logs'));
+    const kms = statements.find((s: any) => s.Sid === 'EncryptRecordsOfTheStreams');
+    expect([...kms.Action].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'firehose.us-east-1.amazonaws.com' } });
+    expect(JSON.stringify(kms.Resource)).toContain('AuditKey');
+  });
+});
+
+describe('a SIEM copy that fails to replicate into an archive alerts', () => {
+  const result = synthesized(fixtureConfig());
+  const audit = result.templateJson('us-east/Audit');
+  const detection = result.templateJson('us-east/Detection');
+
+  test('both replication rules publish metrics, and one alarm on their failed operations notifies the alert topic', () => {
+    const staging = bucketNamed(audit, 'vp-us-east-siem-111111111111-us-east-1');
+    for (const rule of staging.Properties.ReplicationConfiguration.Rules) expect(rule.Destination.Metrics).toEqual({ Status: 'Enabled' });
+    const [[, alarm]] = resourcesOfType(detection, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.AlarmName === 'vp-us-east-SiemReplicationFailed');
+    const metrics = alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric);
+    expect(metrics.map((m: any) => m.MetricName)).toEqual(['OperationsFailedReplication', 'OperationsFailedReplication']);
+    const dims = metrics.map((m: any) => Object.fromEntries(m.Dimensions.map((d: any) => [d.Name, d.Value])));
+    expect(dims).toEqual([
+      { SourceBucket: 'vp-us-east-siem-111111111111-us-east-1', DestinationBucket: 'vp-us-east-audit-111111111111-us-east-1', RuleId: 'siem-to-archive' },
+      { SourceBucket: 'vp-us-east-siem-111111111111-us-east-1', DestinationBucket: 'vp-us-east-audit-111111111111-us-west-2', RuleId: 'siem-to-dr-archive' },
+    ]);
+    expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('AlertTopic');
+  });
+});

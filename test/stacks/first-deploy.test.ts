@@ -98,23 +98,73 @@ describe('the DR region is watched', () => {
       { packs: false },
     ).templateJson('us-east/DisasterRecovery');
 
-  test('GuardDuty runs in the DR region, and its findings reach the breach contacts through a topic and key of that region', () => {
+  test('GuardDuty and Security Hub run in the DR region, and their findings reach the breach contacts through a topic and key of that region', () => {
     const template = dr('cell');
     expect(resourcesOfType(template, 'AWS::GuardDuty::Detector').map(([, d]) => d.Properties.Enable)).toEqual([true]);
+    expect(resourcesOfType(template, 'AWS::SecurityHub::Hub')).toHaveLength(1);
+    expect(resourcesOfType(template, 'AWS::SecurityHub::Standard').map(([, s]) => s.Properties.StandardsArn).sort()).toEqual([
+      'arn:aws:securityhub:us-west-2::standards/aws-foundational-security-best-practices/v/1.0.0',
+      'arn:aws:securityhub:us-west-2::standards/nist-800-53/v/5.0.0',
+    ]);
     const [[topicId, topic]] = resourcesOfType(template, 'AWS::SNS::Topic');
     expect(topic.Properties.TopicName).toBe('vp-us-east-security-alerts');
     expect(JSON.stringify(topic.Properties.KmsMasterKeyId)).toContain('AlertsKey');
-    const [[, rule]] = resourcesOfType(template, 'AWS::Events::Rule');
-    expect(rule.Properties.EventPattern).toEqual({ source: ['aws.guardduty'], 'detail-type': ['GuardDuty Finding'], detail: { severity: [{ numeric: ['>=', 4] }] } });
-    expect(rule.Properties.Targets[0].Arn).toEqual({ Ref: topicId });
-    // Ids and a link only, never the finding itself.
-    expect(rule.Properties.Targets[0].InputTransformer.InputPathsMap).not.toHaveProperty('detail');
+    const rules = resourcesOfType(template, 'AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => r.EventPattern.source[0]).sort()).toEqual(['aws.guardduty', 'aws.securityhub']);
+    expect(rules.find((r) => r.EventPattern.source[0] === 'aws.guardduty').EventPattern).toEqual({
+      source: ['aws.guardduty'],
+      'detail-type': ['GuardDuty Finding'],
+      detail: { severity: [{ numeric: ['>=', 4] }] },
+    });
+    for (const rule of rules) {
+      expect(rule.Targets[0].Arn).toEqual({ Ref: topicId });
+      // Ids and a link only, never the finding itself.
+      expect(rule.Targets[0].InputTransformer.InputPathsMap).not.toHaveProperty('detail');
+      expect(rule.Description).toContain('in the DR region us-west-2');
+    }
+    const [[, topicPolicy]] = resourcesOfType(template, 'AWS::SNS::TopicPolicy');
+    const publish = topicPolicy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'AlertRuleOfThisRegionPublishes');
+    expect(publish.Condition.ArnEquals['aws:SourceArn']).toHaveLength(2);
     expect(resourcesOfType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint)).toEqual(['security-alerts-us-east@example.com']);
   });
 
-  test('with accountServices: organization, no detector of ours, but the organization\'s findings still alert', () => {
+  test('AWS Config records the DR region (global resources only in the primary) into a config history bucket of that region', () => {
+    const template = dr('cell');
+    const [[recorderId, recorder]] = resourcesOfType(template, 'AWS::Config::ConfigurationRecorder');
+    const [[channelId, channel]] = resourcesOfType(template, 'AWS::Config::DeliveryChannel');
+    expect(recorder.Properties.RecordingGroup).toEqual({ AllSupported: true, IncludeGlobalResourceTypes: false });
+    expect(channel.Properties.S3BucketName).toBe('vp-us-east-config-111111111111-us-west-2');
+    expect(JSON.stringify(channel.Properties.S3KmsKeyArn)).toContain('AuditKey');
+    // Created together: neither waits for the other.
+    expect(recorder.DependsOn ?? []).not.toContain(channelId);
+    expect(channel.DependsOn ?? []).not.toContain(recorderId);
+    const bucket = resourcesOfType(template, 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === 'vp-us-east-config-111111111111-us-west-2')!;
+    expect(bucket[1].Properties.ObjectLockConfiguration).toBeUndefined();
+    expect(channel.DependsOn).toEqual(expect.arrayContaining([bucket[0]]));
+    // The account's service-linked role is made here, in the cell's first stack, and the primary region's recorder uses it later.
+    const [[roleId, role]] = resourcesOfType(template, 'AWS::IAM::ServiceLinkedRole');
+    expect(role.Properties.AWSServiceName).toBe('config.amazonaws.com');
+    expect(role.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(recorder.DependsOn).toContain(roleId);
+    const [[, key]] = resourcesOfType(template, 'AWS::KMS::Key').filter(([id]) => id.startsWith('AuditKey'));
+    const configUse = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'ConfigWritesSnapshots');
+    expect(configUse.Principal).toEqual({ Service: 'config.amazonaws.com' });
+  });
+
+  test('the primary region\'s recorder deploys after the stack that makes the service-linked role', () => {
+    const result = synthesized(fixtureConfig({ cells: 1, tenantsPerCell: 1 }), { packs: false });
+    const detection = result.templateJson('us-east/Detection');
+    expect(resourcesOfType(detection, 'AWS::IAM::ServiceLinkedRole')).toEqual([]);
+    expect(resourcesOfType(detection, 'AWS::Config::ConfigurationRecorder')).toHaveLength(1);
+    expect(result.dependenciesOf('us-east/Detection')).toContain('us-east/Audit');
+    expect(result.dependenciesOf('us-east/Audit')).toContain('us-east/DisasterRecovery');
+  });
+
+  test('with accountServices: organization, no detector, hub or recorder of ours, but the organization\'s findings still alert', () => {
     const template = dr('organization');
-    expect(resourcesOfType(template, 'AWS::GuardDuty::Detector')).toEqual([]);
-    expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(1);
+    for (const type of ['AWS::GuardDuty::Detector', 'AWS::SecurityHub::Hub', 'AWS::Config::ConfigurationRecorder', 'AWS::IAM::ServiceLinkedRole']) {
+      expect([type, resourcesOfType(template, type)]).toEqual([type, []]);
+    }
+    expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(2);
   });
 });

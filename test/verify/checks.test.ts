@@ -191,10 +191,10 @@ describe('audit archives', () => {
 });
 
 describe('SIEM delivery', () => {
-  test('every stream active and delivering into its archive prefix; no delivery errors, by metric only', async () => {
+  test('every stream active and delivering into its prefix of the staging bucket; no delivery errors, by metric only', async () => {
     const results = await run(siemChecks, expected);
     expect(failures(results)).toEqual([]);
-    expect(rows(results, /archive objects$/)).toHaveLength(5);
+    expect(rows(results, /delivered objects$/)).toHaveLength(5);
     expect(rows(results, /delivery errors/)).toHaveLength(1);
     const prefixes = mocks.s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Prefix);
     expect(prefixes).toContain('siem/cloudtrail/2026/12/02/');
@@ -212,7 +212,7 @@ describe('SIEM delivery', () => {
 
   test('fails a prefix that received nothing in the last day', async () => {
     mocks.s3.on(ListObjectsV2Command).callsFake(({ Prefix }) => ({ Contents: Prefix.startsWith('siem/waf/') ? [{ Key: `${Prefix}old.gz`, LastModified: hoursAgo(30) }] : [{ Key: `${Prefix}x.gz`, LastModified: hoursAgo(1) }] }));
-    expect(onlyFailure(await run(siemChecks, expected), /archive objects$/).detail).toBe(`no object in the last day under s3://${expected.archives[0].bucket}/siem/waf/`);
+    expect(onlyFailure(await run(siemChecks, expected), /delivered objects$/).detail).toBe(`no object in the last day under s3://${expected.siemStreams[0].bucket}/siem/waf/`);
   });
 
   test('fails when the delivery error log group received events, giving only their count', async () => {

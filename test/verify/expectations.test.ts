@@ -1,4 +1,4 @@
-import { auditArchiveBucketName, databaseInstanceId, phiBucketName, restoreTestingPlanName, trailName } from '../../lib/naming';
+import { auditArchiveBucketName, databaseInstanceId, phiBucketName, restoreTestingPlanName, siemStagingBucketName, trailName } from '../../lib/naming';
 import { DIGEST, OFFBOARDING_TENANT, expectationsOf, verifyConfig } from './fixtures';
 import { fixtureTenantId } from '../fixtures/config';
 
@@ -27,7 +27,7 @@ describe('verify expectations, read from the synthesized templates', () => {
     expect(expected.siemStreams.map((s) => s.prefix).sort()).toEqual(
       ['cloudtrail', 'database-audit', 'voice-audit', 'vpc-flow-logs', 'waf'].map((s) => `siem/${s}/!{timestamp:yyyy/MM/dd}/`),
     );
-    expect(new Set(expected.siemStreams.map((s) => s.bucket))).toEqual(new Set([auditArchiveBucketName(naming, 'us-east-1')]));
+    expect(new Set(expected.siemStreams.map((s) => s.bucket))).toEqual(new Set([siemStagingBucketName(naming, 'us-east-1')]));
     expect(expected.siemErrorLogGroups).toHaveLength(1);
   });
 

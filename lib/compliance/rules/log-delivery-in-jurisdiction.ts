@@ -11,7 +11,7 @@ const S3_DESTINATIONS = ['extendeds3destinationconfiguration', 's3destinationcon
 const HTTP_DESTINATION = 'httpendpointdestinationconfiguration';
 
 /** Where a property points: a resource of this app, a literal, or something this rule cannot follow. */
-type Target = { resource: IConstruct } | { literal: string } | { unknown: true };
+export type Target = { resource: IConstruct } | { literal: string } | { unknown: true };
 
 /**
  * No subscription filter or delivery stream sends logs outside the cell's jurisdiction: a
@@ -58,6 +58,24 @@ function subscriptionFindings(node: CfnResource, stage: CellStage, destination: 
     return [...placementFindings(stage, arn[1], arn[2] || cell.account), 'destination-not-in-app'];
   }
   return ['destination-not-in-app'];
+}
+
+/**
+ * The S3 buckets a delivery stream writes to (destination, backup and failed-data buckets), each as
+ * the bucket resource of this app it references, a literal ARN, or something that cannot be followed.
+ */
+export function deliveryStreamBuckets(node: CfnResource): Target[] {
+  const props = (node as unknown as { cfnProperties: Record<string, unknown> }).cfnProperties ?? {};
+  const targets: Target[] = [];
+  for (const [key, raw] of Object.entries(props)) {
+    if (raw === undefined || !/DestinationConfiguration$/i.test(key)) continue;
+    const config = resolveObject(node, raw);
+    for (const holder of [config, field(node, config, 'S3BackupConfiguration'), field(node, config, 'S3Configuration')]) {
+      const arn = holder === undefined ? undefined : field(node, holder, 'BucketARN');
+      if (arn !== undefined) targets.push(targetOf(node, arn));
+    }
+  }
+  return targets;
 }
 
 /** A delivery stream's destinations: buckets of the cell, the configured SIEM, nothing else. */

@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Reference, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { CellStage } from '../../cell-stage';
@@ -19,8 +19,9 @@ export function ReplicationInJurisdiction(node: CfnResource): NagRuleResult {
   if (!stage || !replication?.rules) return NagRuleCompliance.NOT_APPLICABLE;
 
   const { jurisdiction } = stage.cell;
+  const raw = node.replicationConfiguration as { rules?: Array<{ destination?: { encryptionConfiguration?: { replicaKmsKeyId?: unknown } } }> };
   const findings: string[] = [];
-  for (const { destination } of replication.rules) {
+  for (const [i, { destination }] of replication.rules.entries()) {
     const bucketArn = destination?.bucket;
     const name = typeof bucketArn === 'string' ? bucketArn.replace(/^arn:[^:]+:s3:::/, '') : undefined;
     const bucket = name ? cellIndex(stage).buckets.get(name) : undefined;
@@ -30,10 +31,18 @@ export function ReplicationInJurisdiction(node: CfnResource): NagRuleResult {
     else if (!isRegionIn(jurisdiction, region)) findings.push(`destination-outside-${jurisdiction}:${region}`);
 
     const keyArn = destination?.encryptionConfiguration?.replicaKmsKeyId;
-    const keyRegion = typeof keyArn === 'string' ? keyArn.split(':')[3] : undefined;
+    const keyRegion = typeof keyArn === 'string' ? keyArn.split(':')[3] : referencedRegion(raw?.rules?.[i]?.destination?.encryptionConfiguration?.replicaKmsKeyId);
     if (keyArn !== undefined && (!keyRegion || !isRegionIn(jurisdiction, keyRegion))) {
       findings.push(`replica-key-outside-${jurisdiction}:${keyRegion ?? 'unknown'}`);
     }
   }
   return findings.length > 0 ? findings : NagRuleCompliance.COMPLIANT;
+}
+
+/** The region of the resource a token references (a key of this app given by ARN), if it is one. */
+function referencedRegion(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !Token.isUnresolved(value)) return undefined;
+  const token = Tokenization.reverse(value, { failConcat: false });
+  const region = token instanceof Reference ? Stack.of(token.target).region : undefined;
+  return region && !Token.isUnresolved(region) ? region : undefined;
 }

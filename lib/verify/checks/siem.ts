@@ -6,13 +6,14 @@ import { ExpectedSiemStream, StackResource } from '../expectations';
 import { utcDay } from './dates';
 
 /**
- * Each SIEM delivery stream is ACTIVE, and an archive stream's prefix received objects in the last
+ * Each SIEM delivery stream is ACTIVE, and an archive stream's prefix in the SIEM staging bucket
+ * (replicated into the audit archives, which the archive checks follow) received objects in the last
  * day (object listing: keys and times, never a body). The delivery error log group is empty of
  * recent errors, judged by the CloudWatch Logs metric IncomingLogEvents, so that no log event text
  * is ever read. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch-Logs-Monitoring-CloudWatch-Metrics.html
  */
 export const siemChecks: CheckFamily = {
-  title: 'SIEM delivery: streams, archive objects, delivery errors',
+  title: 'SIEM delivery: streams, delivered objects, delivery errors',
   async run(ctx) {
     const rows: CheckResult[] = [];
     for (const stream of ctx.expected.siemStreams) {
@@ -34,7 +35,7 @@ async function checkStream(ctx: VerifyContext, stream: ExpectedSiemStream): Prom
   const rows = [verdict(status === 'ACTIVE', check, region, `status ${status}`)];
   if (!stream.bucket || !stream.prefix) return rows;
 
-  const prefixCheck = `SIEM stream ${name} archive objects`;
+  const prefixCheck = `SIEM stream ${name} delivered objects`;
   const s3 = ctx.aws.client(S3Client, region);
   let count = 0;
   let newest: Date | undefined;

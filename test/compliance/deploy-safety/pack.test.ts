@@ -15,6 +15,7 @@ describe('the DeploySafety pack', () => {
     const acknowledged = (report?.suppressedViolations ?? []).flatMap((s) => s.violatingConstructs.map((c) => `${s.ruleName} @ ${c.constructPath}`));
     expect(acknowledged.sort()).toEqual([
       'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create] @ us-east/Audit/AuditArchive/Resource',
+      'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create] @ us-east/Audit/SiemStaging/Resource',
       'DeploySafety-FixedNameRetainExceptOnCreate[retained-after-failed-create] @ us-east/Data/Database/Resource',
     ]);
   });

@@ -3,6 +3,7 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,6 +15,7 @@ import { ConfigDeliveryKeyIsKeyArn } from '../../../lib/compliance/rules/deploy-
 import { ConfigRecorderAndChannelTogether } from '../../../lib/compliance/rules/deploy-safety/config-recorder-and-channel-together';
 import { ContainerMemoryLimit } from '../../../lib/compliance/rules/deploy-safety/container-memory-limit';
 import { DatabaseEngineVersionPolicy } from '../../../lib/compliance/rules/deploy-safety/database-engine-version-policy';
+import { FirehoseNotIntoObjectLockBucket } from '../../../lib/compliance/rules/deploy-safety/firehose-not-into-object-lock';
 import { FixedNameRetainExceptOnCreate } from '../../../lib/compliance/rules/deploy-safety/fixed-name-retain-except-on-create';
 import { FunctionLogGroupOwned } from '../../../lib/compliance/rules/deploy-safety/function-log-group-owned';
 import { NoDependencyCycle } from '../../../lib/compliance/rules/deploy-safety/no-dependency-cycle';
@@ -101,8 +103,12 @@ describe('DeploySafety-FixedNameRetainExceptOnCreate', () => {
     expect(FixedNameRetainExceptOnCreate(bucket.node.defaultChild as CfnResource)).toBe(COMPLIANT);
   });
 
-  test('in our cell, fails only the audit archive and the database, which are acknowledged because they keep data or cannot be deleted', () => {
-    expect(Object.keys(failuresOnOurCell(FixedNameRetainExceptOnCreate)).sort()).toEqual(['us-east/Audit/AuditArchive/Resource', 'us-east/Data/Database/Resource']);
+  test('in our cell, fails only the audit archive, the SIEM staging bucket and the database, which are acknowledged because they keep data or cannot be deleted', () => {
+    expect(Object.keys(failuresOnOurCell(FixedNameRetainExceptOnCreate)).sort()).toEqual([
+      'us-east/Audit/AuditArchive/Resource',
+      'us-east/Audit/SiemStaging/Resource',
+      'us-east/Data/Database/Resource',
+    ]);
     const verdicts = verdictsOnOurCell(FixedNameRetainExceptOnCreate);
     for (const named of ['us-east/Data/EnhancedMonitoringLogs/Resource', 'us-east/Voice/WafLogs/Resource', 'us-east/Data/BackupVault/Resource', 'us-east/Registry/Repository/Resource']) {
       expect([named, verdicts[named]]).toEqual([named, COMPLIANT]);
@@ -144,7 +150,10 @@ describe('DeploySafety-ConfigDeliveryKeyIsKeyArn', () => {
   });
 
   test('passes our delivery channel, which names the audit key by ARN', () => {
-    expect(verdictsOnOurCell(ConfigDeliveryKeyIsKeyArn)).toEqual({ 'us-east/Detection/ConfigDeliveryChannel': COMPLIANT });
+    expect(verdictsOnOurCell(ConfigDeliveryKeyIsKeyArn)).toEqual({
+      'us-east/Detection/ConfigDeliveryChannel': COMPLIANT,
+      'us-east/DisasterRecovery/ConfigDeliveryChannel': COMPLIANT,
+    });
   });
 });
 
@@ -234,5 +243,40 @@ describe('DeploySafety-NoDependencyCycle', () => {
     expect([NoDependencyCycle(role), NoDependencyCycle(policy)]).toEqual([COMPLIANT, COMPLIANT]);
     expect(Object.keys(verdictsOnOurCell(NoDependencyCycle)).length).toBeGreaterThan(100);
     expect(failuresOnOurCell(NoDependencyCycle)).toEqual({});
+  });
+});
+
+describe('DeploySafety-FirehoseNotIntoObjectLockBucket', () => {
+  function streamInto(bucket: s3.Bucket, backupBucket?: s3.Bucket) {
+    const stack = bucket.stack;
+    return new firehose.CfnDeliveryStream(stack, 'Stream', {
+      extendedS3DestinationConfiguration: {
+        bucketArn: bucket.bucketArn,
+        roleArn: 'arn:aws:iam::111111111111:role/delivery',
+        ...(backupBucket ? { s3BackupMode: 'Enabled', s3BackupConfiguration: { bucketArn: backupBucket.bucketArn, roleArn: 'arn:aws:iam::111111111111:role/delivery' } } : {}),
+      },
+    });
+  }
+
+  test('fails a stream into a bucket with Object Lock default retention, also as its backup destination', () => {
+    const { stack } = bareStack();
+    const locked = new s3.Bucket(stack, 'Locked', { objectLockDefaultRetention: s3.ObjectLockRetention.compliance(Duration.days(2192)) });
+    expect(FirehoseNotIntoObjectLockBucket(streamInto(locked))).toEqual(['object-lock-destination:Broken/Locked/Resource']);
+    const { stack: other } = bareStack();
+    const plain = new s3.Bucket(other, 'Plain');
+    const lockedBackup = new s3.Bucket(other, 'Locked', { objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)) });
+    expect(FirehoseNotIntoObjectLockBucket(streamInto(plain, lockedBackup))).toEqual(['object-lock-destination:Broken/Locked/Resource']);
+  });
+
+  test('passes a stream into a bucket with Object Lock enabled but no default retention', () => {
+    const { stack } = bareStack();
+    const lockable = new s3.Bucket(stack, 'Lockable', { objectLockEnabled: true });
+    expect(FirehoseNotIntoObjectLockBucket(streamInto(lockable))).toEqual(COMPLIANT);
+  });
+
+  test('passes our SIEM streams, which write into the staging bucket', () => {
+    const verdicts = verdictsOnOurCell(FirehoseNotIntoObjectLockBucket);
+    expect(Object.keys(verdicts).length).toBeGreaterThanOrEqual(4);
+    expect(Object.values(verdicts).every((v) => v === COMPLIANT)).toBe(true);
   });
 });
