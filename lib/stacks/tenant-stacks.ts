@@ -14,6 +14,7 @@ import {
   breakGlassRoleName,
   keyAliasName,
   phiBucketName,
+  PROTECTED_ROLE_TAG,
   roleArn,
   tenantAccessRoleName,
   tenantReplicationRoleName,
@@ -93,6 +94,8 @@ export class TenantStack extends CellStack {
       // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
     });
+
+    for (const role of [this.accessRole, replicationRole]) Tags.of(role).add(PROTECTED_ROLE_TAG, 'true');
 
     const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));
     for (const kind of phiKindsOf(this.tenant)) {
