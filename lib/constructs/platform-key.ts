@@ -21,7 +21,16 @@ export interface PlatformKeyProps {
    * @default false
    */
   readonly allowCloudWatchLogs?: boolean;
+  /**
+   * Denies disabling the key and scheduling its deletion to every principal, the account root
+   * included: lifting the denial is a key policy change (PutKeyPolicy), which alerts.
+   * @default false
+   */
+  readonly protectFromDisabling?: boolean;
 }
+
+/** What destroys or silences the data under a key: disabling it, or scheduling its deletion. */
+export const KEY_DESTRUCTION_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
 
 /**
  * Key administration without any cryptographic use and without grants. `kms:PutKeyPolicy` must stay
@@ -74,6 +83,19 @@ export class PlatformKey extends kms.Key {
       }),
     });
 
+    if (props.protectFromDisabling) {
+      // An explicit deny in the key policy overrides every allow, root's included:
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+      this.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'NobodyDisablesOrDeletesThisKey',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [...KEY_DESTRUCTION_ACTIONS],
+          resources: ['*'],
+        }),
+      );
+    }
     for (const service of props.viaServices ?? []) {
       this.allowUseViaService(service);
     }

@@ -35,6 +35,7 @@ export class KeysStack extends CellStack {
     this.audit = new PlatformKey(this, 'AuditKey', {
       alias: alias('audit'),
       description: `Encrypts the audit trail and audit archive of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       allowCloudWatchLogs: true,
       viaServices: ['s3', 'firehose'],
     });
@@ -57,6 +58,7 @@ export class KeysStack extends CellStack {
     this.backup = new PlatformKey(this, 'BackupKey', {
       alias: alias('backup'),
       description: `Encrypts AWS Backup recovery points of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       viaServices: ['backup'],
     });
     this.secrets = new PlatformKey(this, 'SecretsKey', {

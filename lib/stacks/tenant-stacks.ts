@@ -76,6 +76,7 @@ export class TenantStack extends CellStack {
     this.key = new PlatformKey(this, 'TenantKey', {
       alias: keyAliasName(this, `tenant-${tenantId}`),
       description: `Encrypts the PHI of tenant ${tenantId} in cell ${this.cell.id}`,
+      protectFromDisabling: true,
     });
     this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenantId), 's3');
 
@@ -184,6 +185,7 @@ export class TenantReplicaStack extends CellStack {
     this.key = new PlatformKey(this, 'TenantKey', {
       alias: keyAliasName(this, `tenant-${tenant.id}`),
       description: `Encrypts the DR replica of the PHI of tenant ${tenant.id} in cell ${this.cell.id}`,
+      protectFromDisabling: true,
     });
     this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenant.id), 's3');
 
