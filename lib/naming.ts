@@ -117,6 +117,31 @@ export function roleArn(naming: CellNaming, roleName: string): string {
   return `arn:aws:iam::${naming.cell.account}:role/${roleName}`;
 }
 
+/** The role AWS Backup backs up the database with, and copies it to the DR vault. */
+export function backupRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-backup`;
+}
+
+/** The role AWS Backup restores the monthly test restore of the database with. */
+export function restoreTestRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-restore-test`;
+}
+
+/**
+ * Who may use the database and backup keys (through RDS and AWS Backup only): the deploy path that
+ * creates the database and vaults, the AWS Backup roles, and the service-linked roles of RDS and Backup.
+ */
+export function databaseKeyUserArns(naming: CellNaming): string[] {
+  const account = naming.cell.account;
+  return [
+    ...deployPathRoleArns(naming),
+    roleArn(naming, backupRoleName(naming)),
+    roleArn(naming, restoreTestRoleName(naming)),
+    `arn:aws:iam::${account}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS`,
+    `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+  ];
+}
+
 /** The cell's AWS Backup vault in a region. */
 export function backupVaultName(naming: CellNaming, region: string): string {
   return `${cellPrefix(naming)}-backup-${region}`;

@@ -13,7 +13,7 @@ import { AlertDeliveryWatch, denySubscribeExceptDeployPath } from '../constructs
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
-import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, deployPathRoleArns, keyAliasName, phiBucketPrefix } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, databaseKeyUserArns, deployPathRoleArns, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -64,10 +64,13 @@ export class DisasterRecoveryStack extends CellStack {
       protectFromDisabling: true,
       // RDS snapshots are copied across regions by RDS itself, re-encrypted with this key.
       viaServices: ['backup', 'rds'],
+      viaServicePrincipalArns: databaseKeyUserArns(this),
     });
     this.backupVault = new LockedBackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.cell.drRegion),
       encryptionKey: backupKey,
+      copyTargetArns: [],
+      deployPathRoleArns: deployPathRoleArns(this),
     });
 
     const isReplica =
