@@ -115,6 +115,7 @@ export class CellStage extends Stage {
         ...common,
         tenant,
         databaseResourceId: this.data.database.instanceResourceId,
+        sourceVpcId: this.network.vpc.vpcId,
       });
       primary.addStackDependency(replica, 'objects replicate into the replica buckets');
       primary.addStackDependency(this.audit, 'access logs go to the access-log bucket; the trail records data events');

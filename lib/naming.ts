@@ -87,9 +87,64 @@ export function breakGlassRoleName(naming: CellNaming): string {
   return `${cellPrefix(naming)}-break-glass`;
 }
 
+/**
+ * The names of the cell's protected roles, those that can reach PHI or vend credentials that can:
+ * every `<cell>-tenant-*` role (access and replication), break-glass, the voice task role, and any
+ * role named `<cell>-broker*` (credential brokers). A new role on a path to PHI is covered by being
+ * named under one of these patterns or by carrying PROTECTED_ROLE_TAG; alerts and denials use them.
+ */
+export function protectedRoleNamePatterns(naming: CellNaming): string[] {
+  const prefix = cellPrefix(naming);
+  return [`${prefix}-tenant-*`, breakGlassRoleName(naming), voiceTaskRoleName(naming), `${prefix}-broker*`];
+}
+
+/** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */
+export const CDK_QUALIFIER = 'hnb659fds';
+
+/**
+ * The deploy path: the CloudFormation execution roles of the cell's CDK bootstrap (primary and DR
+ * region), the only principals exempted from the denials on PHI bucket configuration, the alert
+ * topic's subscriptions and protected roles. Named by the bootstrap convention
+ * `cdk-<qualifier>-cfn-exec-role-<account>-<region>`, so that a new deploy identity does not widen them.
+ * https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
+ */
+export function deployPathRoleArns(naming: CellNaming): string[] {
+  return [naming.cell.primaryRegion, naming.cell.drRegion].map((region) =>
+    roleArn(naming, `cdk-${CDK_QUALIFIER}-cfn-exec-role-${naming.cell.account}-${region}`),
+  );
+}
+
+/** Tag (value `true`) that puts any role of the cell under the protected-role guardrail, whatever its name. */
+export const PROTECTED_ROLE_TAG = 'vp:protected-role';
+
 /** The ARN of a role of this cell, by name; usable before the role exists (conditions, trust). */
 export function roleArn(naming: CellNaming, roleName: string): string {
   return `arn:aws:iam::${naming.cell.account}:role/${roleName}`;
+}
+
+/** The role AWS Backup backs up the database with, and copies it to the DR vault. */
+export function backupRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-backup`;
+}
+
+/** The role AWS Backup restores the monthly test restore of the database with. */
+export function restoreTestRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-restore-test`;
+}
+
+/**
+ * Who may use the database and backup keys (through RDS and AWS Backup only): the deploy path that
+ * creates the database and vaults, the AWS Backup roles, and the service-linked roles of RDS and Backup.
+ */
+export function databaseKeyUserArns(naming: CellNaming): string[] {
+  const account = naming.cell.account;
+  return [
+    ...deployPathRoleArns(naming),
+    roleArn(naming, backupRoleName(naming)),
+    roleArn(naming, restoreTestRoleName(naming)),
+    `arn:aws:iam::${account}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS`,
+    `arn:aws:iam::${account}:role/aws-service-role/backup.amazonaws.com/AWSServiceRoleForBackup`,
+  ];
 }
 
 /** The cell's AWS Backup vault in a region. */

@@ -245,11 +245,33 @@ export const VoiceSchema = z
     }
   });
 
+/**
+ * An identity role of a trusted account, or an IAM Identity Center permission set's role there
+ * (`role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<set>_*`: `*` matches the generated suffix).
+ */
+const IdentityRoleArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws:iam::\d{12}:role\/[A-Za-z0-9+=,.@_\/*-]+$/,
+    'must be an IAM role ARN of a trusted account, such as arn:aws:iam::999999999999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Operator_*',
+  )
+  .refine((arn) => arn.split(':')[5] !== 'role/*', { message: 'must name a role or permission set, not every role of the account (role/*)' });
+
+const assumersOf = (role: string) =>
+  z.array(IdentityRoleArnSchema).min(1, `must name at least one identity role or permission set allowed to assume the ${role} role`);
+
 /** Who may assume the human roles of a cell (operator, auditor, break-glass), always with MFA. */
 export const HumanAccessSchema = z
   .strictObject({
     /** Accounts whose principals may assume the roles (for example the organization's identity account). */
     trustedAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default([]),
+    /**
+     * For each human role, the roles or permission sets of the trusted accounts that may assume it
+     * (matched by aws:PrincipalArn); required with trustedAccounts.
+     */
+    assumableBy: z
+      .strictObject({ operator: assumersOf('operator'), auditor: assumersOf('auditor'), breakGlass: assumersOf('break-glass') })
+      .optional(),
     /** An IAM SAML identity provider of this account, for federated sign-in. */
     samlProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:saml-provider\/[A-Za-z0-9._-]+$/, 'must be an IAM SAML provider ARN').optional(),
     /** Longest session of any human role, in minutes. */
@@ -257,6 +279,24 @@ export const HumanAccessSchema = z
   })
   .refine((a) => a.trustedAccounts.length > 0 || a.samlProviderArn !== undefined, {
     message: 'must name who may assume the human roles: trustedAccounts, or a samlProviderArn',
+  })
+  .superRefine((a, ctx) => {
+    if (a.trustedAccounts.length > 0 && !a.assumableBy) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['assumableBy'],
+        message:
+          'must name, for operator, auditor and breakGlass, the identity roles or permission sets of the trusted accounts allowed to assume each: trusting a whole account lets any of its principals in',
+      });
+    }
+    for (const [role, arns] of Object.entries(a.assumableBy ?? {})) {
+      arns.forEach((arn, i) => {
+        const account = arn.split(':')[4];
+        if (!a.trustedAccounts.includes(account)) {
+          ctx.addIssue({ code: 'custom', path: ['assumableBy', role, i], message: `must be a role of a trusted account (${a.trustedAccounts.join(', ') || 'none'}): add ${account} to trustedAccounts or fix the ARN` });
+        }
+      });
+    }
   });
 
 /** Who runs the account-wide detection services of the cell's account. */

@@ -9,8 +9,15 @@ export interface AlertTopicKeyProps {
   readonly description: string;
   /** The ARN of the one topic the key encrypts, spelled out: the topic itself depends on the key. */
   readonly topicArn: string;
-  /** CloudWatch alarms publish to the topic too. @default false - only EventBridge rules */
-  readonly cloudWatchAlarms?: boolean;
+  /**
+   * CloudWatch alarms of this account named with this prefix publish to the topic too.
+   * @default - only EventBridge rules
+   */
+  readonly cloudWatchAlarmPrefix?: string;
+  /** EventBridge rules publish to the topic. @default true */
+  readonly eventBridge?: boolean;
+  /** Construct id of the key (part of its logical id). @default 'AlertsKey' */
+  readonly id?: string;
 }
 
 /**
@@ -19,9 +26,9 @@ export interface AlertTopicKeyProps {
  * when they publish, and principals of this account through SNS (a test message, for example).
  */
 export function alertTopicKey(scope: Construct, props: AlertTopicKeyProps): PlatformKey {
-  const key = new PlatformKey(scope, 'AlertsKey', { alias: props.alias, description: props.description });
+  const key = new PlatformKey(scope, props.id ?? 'AlertsKey', { alias: props.alias, description: props.description, protectFromDisabling: true });
   const thisTopic = { 'kms:EncryptionContext:aws:sns:topicArn': props.topicArn };
-  key.addToResourcePolicy(
+  if (props.eventBridge ?? true) key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'EventBridgePublishesAlerts',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
@@ -32,15 +39,19 @@ export function alertTopicKey(scope: Construct, props: AlertTopicKeyProps): Plat
       conditions: { StringEquals: thisTopic },
     }),
   );
-  if (props.cloudWatchAlarms) {
+  if (props.cloudWatchAlarmPrefix) {
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublishAlerts',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         resources: ['*'],
-        // As for EventBridge: scoped by the topic-ARN encryption context and the topic policy (alarms of this cell).
-        conditions: { StringEquals: thisTopic },
+        // CloudWatch sends aws:SourceAccount and aws:SourceArn (the alarm) with these calls, unlike EventBridge:
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+        conditions: {
+          StringEquals: { ...thisTopic, 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${props.cloudWatchAlarmPrefix}*` },
+        },
       }),
     );
   }

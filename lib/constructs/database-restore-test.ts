@@ -22,6 +22,8 @@ export const RESTORE_VALIDATION_WINDOW_HOURS = 4;
 export interface DatabaseRestoreTestProps {
   /** `restoreTestingPlanName()`: letters, digits and underscores only. */
   readonly restoreTestingPlanName: string;
+  /** The restore role's name (`restoreTestRoleName()`): the backup and database keys admit it by name. @default - generated */
+  readonly roleName?: string;
   /** The database whose recovery points are restored. */
   readonly database: rds.DatabaseInstance;
   /** The vault in the database's region whose recovery points are tested. */
@@ -60,6 +62,7 @@ export class DatabaseRestoreTest extends Construct {
     });
 
     this.role = new ScopedRole(this, 'Role', {
+      roleName: props.roleName,
       description: 'Lets AWS Backup restore, and then delete, the monthly test restore of the cell database',
       // AWS Backup's documented service-role trust has no condition (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html).
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),

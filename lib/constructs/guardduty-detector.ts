@@ -26,3 +26,28 @@ export function guardDutyDetector(scope: Construct, id: string): guardduty.CfnDe
     ],
   });
 }
+
+/**
+ * The AWS-owned account that publishes the GuardDuty runtime agent for ECS Fargate, per region of
+ * our jurisdictions (`<account>.dkr.ecr.<region>.amazonaws.com/aws-guardduty-agent-fargate`).
+ * https://docs.aws.amazon.com/guardduty/latest/ug/ecs-runtime-agent-ecr-image-uri.html
+ */
+export const GUARDDUTY_FARGATE_AGENT_ACCOUNTS: Readonly<Record<string, string>> = {
+  'us-east-1': '593207742271',
+  'us-east-2': '307168627858',
+  'us-west-1': '684579721401',
+  'us-west-2': '733349766148',
+  'eu-central-1': '323658145986',
+  'eu-west-1': '694911143906',
+  'eu-west-3': '665651866788',
+  'eu-north-1': '591436053604',
+  'eu-south-1': '266869475730',
+  'eu-south-2': '919611009337',
+};
+
+/** The account that publishes the GuardDuty Fargate agent in a region; refuses a region we do not know. */
+export function guardDutyFargateAgentAccount(region: string): string {
+  const account = GUARDDUTY_FARGATE_AGENT_ACCOUNTS[region];
+  if (!account) throw new Error(`no known GuardDuty runtime agent account for region ${region}: add it from https://docs.aws.amazon.com/guardduty/latest/ug/ecs-runtime-agent-ecr-image-uri.html`);
+  return account;
+}

@@ -26,7 +26,7 @@ export interface PhiBucketProps {
   readonly tenantId: string;
   /** The tenant's own key in this region. */
   readonly encryptionKey: kms.IKey;
-  /** Objects expire this many days after they are written; noncurrent versions a day after they are replaced. */
+  /** Objects expire this many days after they are written; noncurrent versions NONCURRENT_VERSION_DAYS after they are replaced. */
   readonly retentionDays: number;
   /**
    * The clinic's contract termination date (YYYY-MM-DD): every object expires within 30 days of it.
@@ -37,7 +37,45 @@ export interface PhiBucketProps {
   readonly serverAccessLogsBucket: s3.IBucket;
   /** The only roles that may read or write objects (the tenant role, the replication role, break-glass), by ARN. */
   readonly allowedRoleArns: string[];
+  /** The deploy path (CloudFormation execution roles): the only principals that may change the bucket's configuration. */
+  readonly deployPathRoleArns: string[];
+  /**
+   * Roles that may reach the bucket only from the cell's network (the tenant access role); the
+   * replication role (used by S3 itself) and break-glass are exempt by leaving them out.
+   */
+  readonly networkBoundRoleArns: string[];
+  /**
+   * The cell's VPC in this region (`aws:SourceVpc`), through whose S3 gateway endpoint the bound roles come.
+   * @default - the cell has no network in this region: the bound roles are denied outright
+   */
+  readonly sourceVpcId?: string;
 }
+
+/**
+ * Every action that changes how a bucket keeps, protects, replicates, logs or exposes its data, or
+ * deletes it: only the deploy path may take them (bucket configuration lives in the templates).
+ */
+export const BUCKET_CONFIGURATION_ACTIONS = [
+  's3:PutLifecycleConfiguration',
+  's3:PutReplicationConfiguration',
+  's3:PutBucketVersioning',
+  's3:PutEncryptionConfiguration',
+  's3:PutBucketObjectLockConfiguration',
+  's3:PutBucketLogging',
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
+  's3:PutBucketAcl',
+  's3:PutBucketOwnershipControls',
+  's3:PutBucketPublicAccessBlock',
+  's3:PutBucketNotification',
+  's3:PutBucketCORS',
+  's3:PutBucketWebsite',
+  's3:PutInventoryConfiguration',
+  's3:PutAnalyticsConfiguration',
+  's3:PutIntelligentTieringConfiguration',
+  's3:PutBucketTagging',
+  's3:DeleteBucket',
+] as const;
 
 /**
  * A bucket of one tenant's PHI (call recordings or transcripts): SSE-KMS with the tenant's own key
@@ -71,6 +109,35 @@ export class PhiBucket extends SecureBucket {
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.allowedRoleArns } },
       }),
     );
+    // The account root can still delete a bucket policy that denies it: https://repost.aws/knowledge-center/s3-accidentally-denied-access
+    // (that call alerts, PhiBucketChanged); everyone else, root's other calls included, goes through the deploy path.
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheDeployPathChangesTheBucket',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...BUCKET_CONFIGURATION_ACTIONS],
+        resources: [this.bucketArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.deployPathRoleArns } },
+      }),
+    );
+    if (props.networkBoundRoleArns.length > 0) {
+      // aws:SourceVpc is set on requests through a gateway endpoint of that VPC:
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
+      this.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: props.sourceVpcId ? 'TenantRoleOnlyFromTheCellNetwork' : 'TenantRoleHasNoNetworkHere',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:*'],
+          resources: [this.bucketArn, this.arnForObjects('*')],
+          conditions: {
+            ArnEquals: { 'aws:PrincipalArn': props.networkBoundRoleArns },
+            ...(props.sourceVpcId ? { StringNotEquals: { 'aws:SourceVpc': props.sourceVpcId } } : {}),
+          },
+        }),
+      );
+    }
     // A request without encryption headers (every UploadPart, and any PutObject that relies on the
     // bucket default) gets SSE-KMS with the tenant key. A request that names an encryption is refused
     // unless it names exactly that: negated operators are true for an absent key, hence the Null test.
@@ -108,15 +175,29 @@ export class PhiBucket extends SecureBucket {
   }
 }
 
-/** Days after the termination date by which lifecycle has started expiring; S3 acts within about a day. */
-export const OFFBOARDING_EXPIRY_DAYS = 28;
+/**
+ * How long a replaced or deleted version stays recoverable: a deletion by a compromised credential
+ * can be undone for this long (versions are not deleted by the tenant role, only made noncurrent).
+ */
+export const NONCURRENT_VERSION_DAYS = 30;
+
+/** Days after the termination date on which the offboarding rule expires every current object. */
+export const OFFBOARDING_EXPIRY_DAYS = 1;
+
+/**
+ * Noncurrent days of an offboarding clinic: expiry on day 1, versions 27 days later, and S3 acts within
+ * about a day of each, so nothing is left 30 days after termination. The contract's 30 days win over
+ * NONCURRENT_VERSION_DAYS for a clinic being offboarded; overlapping rules apply the shorter expiry:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html
+ */
+export const OFFBOARDING_NONCURRENT_DAYS = 27;
 
 function phiLifecycle(retentionDays: number, terminationDate?: string): s3.LifecycleRule[] {
   const rules: s3.LifecycleRule[] = [
     {
       id: 'retention',
       expiration: Duration.days(retentionDays),
-      noncurrentVersionExpiration: Duration.days(1),
+      noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
       abortIncompleteMultipartUploadAfter: Duration.days(1),
     },
     {
@@ -134,6 +215,7 @@ function phiLifecycle(retentionDays: number, terminationDate?: string): s3.Lifec
     rules.push({
       id: 'offboarding',
       expirationDate: expiry,
+      noncurrentVersionExpiration: Duration.days(OFFBOARDING_NONCURRENT_DAYS),
     });
   }
   return rules;

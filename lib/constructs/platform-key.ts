@@ -16,12 +16,26 @@ export interface PlatformKeyProps {
    */
   readonly viaServices?: readonly string[];
   /**
+   * Narrows use through `viaServices` to these principals (`aws:PrincipalArn`), instead of any
+   * principal of the account. @default - any principal of this account, through those services
+   */
+  readonly viaServicePrincipalArns?: readonly string[];
+  /**
    * Lets CloudWatch Logs in this account and region encrypt log groups with the key, bound to
    * log groups of this account by the `aws:logs:arn` encryption context.
    * @default false
    */
   readonly allowCloudWatchLogs?: boolean;
+  /**
+   * Denies disabling the key and scheduling its deletion to every principal, the account root
+   * included: lifting the denial is a key policy change (PutKeyPolicy), which alerts.
+   * @default false
+   */
+  readonly protectFromDisabling?: boolean;
 }
+
+/** What destroys or silences the data under a key: disabling it, or scheduling its deletion. */
+export const KEY_DESTRUCTION_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'] as const;
 
 /**
  * Key administration without any cryptographic use and without grants. `kms:PutKeyPolicy` must stay
@@ -74,8 +88,21 @@ export class PlatformKey extends kms.Key {
       }),
     });
 
+    if (props.protectFromDisabling) {
+      // An explicit deny in the key policy overrides every allow, root's included:
+      // https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+      this.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'NobodyDisablesOrDeletesThisKey',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: [...KEY_DESTRUCTION_ACTIONS],
+          resources: ['*'],
+        }),
+      );
+    }
     for (const service of props.viaServices ?? []) {
-      this.allowUseViaService(service);
+      this.allowUseViaService(service, props.viaServicePrincipalArns);
     }
     if (props.allowCloudWatchLogs) {
       this.addToResourcePolicy(
@@ -130,6 +157,29 @@ export class PlatformKey extends kms.Key {
   }
 
   /**
+   * Denies named roles any direct use of the key from outside a VPC (`aws:SourceVpc`); use on their
+   * behalf by an AWS service (S3 calling KMS, `aws:ViaAWSService`) is left to that service's own
+   * network check (the bucket policy). Without a VPC, every direct use is denied.
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice
+   */
+  public denyOutsideNetwork(sid: string, roleArns: string[], sourceVpcId?: string): void {
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:*'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': roleArns },
+          BoolIfExists: { 'aws:ViaAWSService': 'false' },
+          ...(sourceVpcId ? { StringNotEquals: { 'aws:SourceVpc': sourceVpcId } } : {}),
+        },
+      }),
+    );
+  }
+
+  /**
    * Lets an AWS service principal use the key on behalf of this account only.
    * @param conditions narrowing conditions, for example the encryption context of one resource
    */
@@ -149,12 +199,13 @@ export class PlatformKey extends kms.Key {
    * Lets principals of this account use the key only through one AWS service in this region,
    * the way AWS-managed keys work (`kms:ViaService` and `kms:CallerAccount`).
    */
-  public allowUseViaService(service: string): void {
+  public allowUseViaService(service: string, principalArns?: readonly string[]): void {
     const conditions = {
       StringEquals: {
         'kms:CallerAccount': Aws.ACCOUNT_ID,
         'kms:ViaService': `${service}.${Aws.REGION}.amazonaws.com`,
       },
+      ...(principalArns ? { ArnEquals: { 'aws:PrincipalArn': [...principalArns] } } : {}),
     };
     this.addToResourcePolicy(
       new iam.PolicyStatement({

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
@@ -6,17 +6,51 @@ import { ScopedRole } from '../constructs/scoped-role';
 import {
   auditorRoleName,
   breakGlassRoleName,
+  CDK_QUALIFIER,
   cellPrefix,
   databaseInstanceId,
   keyAliasName,
   operatorRoleName,
   phiBucketPrefix,
+  PROTECTED_ROLE_TAG,
+  protectedRoleNamePatterns,
 } from '../naming';
 import { VERIFY_ACTIONS_BEYOND_JOB_POLICIES } from '../verify/actions';
 import { CellStack, CellStackProps } from './cell-stack';
 
-/** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */
-const CDK_QUALIFIER = 'hnb659fds';
+/** Every IAM action that creates, deletes, re-trusts, re-tags, passes or changes the permissions of a role. */
+export const PROTECTED_ROLE_CHANGES = [
+  'iam:CreateRole',
+  'iam:DeleteRole',
+  'iam:UpdateRole',
+  'iam:UpdateAssumeRolePolicy',
+  'iam:PutRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:DeleteRolePermissionsBoundary',
+  'iam:TagRole',
+  'iam:UntagRole',
+  'iam:PassRole',
+] as const;
+
+type HumanRole = 'operator' | 'auditor' | 'breakGlass';
+
+/**
+ * A trusted principal that must set a source identity (`sts:SetSourceIdentity`, and `sts:SourceIdentity`
+ * present), so that every action of the session is attributed to a person in CloudTrail.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
+ */
+class SourceIdentityPrincipal extends iam.PrincipalWithConditions {
+  constructor(principal: iam.IPrincipal, conditions: iam.Conditions) {
+    super(principal, { ...conditions, Null: { 'sts:SourceIdentity': 'false' } });
+  }
+
+  public addToAssumeRolePolicy(document: iam.PolicyDocument): void {
+    document.addStatements(new iam.PolicyStatement({ actions: [this.assumeRoleAction, 'sts:SetSourceIdentity'], principals: [this] }));
+  }
+}
 
 /** MFA within the last hour, for every human role. */
 const MFA_CONDITIONS = {
@@ -41,14 +75,14 @@ export class AccessStack extends CellStack {
     super(scope, id, { description: `Human access roles (MFA, short sessions) of cell ${props.cell.id}`, ...props });
     const access = this.cell.humanAccess;
     const maxSessionDuration = Duration.minutes(access.maxSessionMinutes);
-    const humans = this.humans();
-    const role = (roleId: string, roleName: string, description: string, managedPolicies: iam.IManagedPolicy[] = []) =>
-      new ScopedRole(this, roleId, { roleName, description, assumedBy: humans, maxSessionDuration, managedPolicies });
+    const ids: Record<HumanRole, string> = { operator: 'Operator', auditor: 'Auditor', breakGlass: 'BreakGlass' };
+    const role = (humanRole: HumanRole, roleName: string, description: string, managedPolicies: iam.IManagedPolicy[] = []) =>
+      new ScopedRole(this, ids[humanRole], { roleName, description, assumedBy: this.humans(humanRole), maxSessionDuration, managedPolicies });
 
     const viewOnly = iam.ManagedPolicy.fromAwsManagedPolicyName('job-function/ViewOnlyAccess');
     const securityAudit = iam.ManagedPolicy.fromAwsManagedPolicyName('SecurityAudit');
 
-    this.operator = role('Operator', operatorRoleName(this), 'Deploys and operates the cell; cannot decrypt PHI', [viewOnly]);
+    this.operator = role('operator', operatorRoleName(this), 'Deploys and operates the cell; cannot decrypt PHI', [viewOnly]);
     // cdk deploy assumes the bootstrap roles (default qualifier) of the cell's two regions; nothing else.
     this.operator.addToPolicy(
       new iam.PolicyStatement({
@@ -73,7 +107,7 @@ export class AccessStack extends CellStack {
     });
     this.allowLogReading(this.operator);
 
-    this.auditor = role('Auditor', auditorRoleName(this), 'Reads templates, trails, logs, configuration and reports; cannot decrypt PHI', [
+    this.auditor = role('auditor', auditorRoleName(this), 'Reads templates, trails, logs, configuration and reports; cannot decrypt PHI', [
       viewOnly,
       securityAudit,
     ]);
@@ -104,7 +138,8 @@ export class AccessStack extends CellStack {
       });
     }
 
-    this.breakGlass = role('BreakGlass', breakGlassRoleName(this), 'Incident access to PHI; every use alerts the breach-notification contacts');
+    this.breakGlass = role('breakGlass', breakGlassRoleName(this), 'Incident access to PHI; every use alerts the breach-notification contacts');
+    Tags.of(this.breakGlass).add(PROTECTED_ROLE_TAG, 'true');
     this.allow(this.breakGlass, 'During an incident the break-glass role must read any clinic\'s PHI of this cell, including clinics added later; every assumption of this role alerts the breach-notification contacts.', {
       sid: 'ReadPhiDuringAnIncident',
       actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
@@ -120,6 +155,12 @@ export class AccessStack extends CellStack {
       },
     });
 
+    new iam.ManagedPolicy(this, 'ProtectedRolesUnchangeable', {
+      description: 'Guardrail: people never create, delete, re-trust, re-tag, pass or change the policies of a role on a path to PHI; only the deploy path does',
+      roles: [this.operator, this.auditor, this.breakGlass],
+      statements: this.protectedRolesGuardrail(),
+    });
+
     acknowledge(
       this.breakGlass,
       'VoicePlatform-NoCrossTenantAccess[all-tenants]',
@@ -128,16 +169,32 @@ export class AccessStack extends CellStack {
     this.acknowledgeWildcards();
   }
 
-  /** Principals from config, with MFA: accounts (MFA conditions), or a SAML provider (MFA at the IdP). */
-  private humans(): iam.IPrincipal {
+  /**
+   * Principals from config, with MFA: the identity roles or permission sets named for this role in
+   * trusted accounts (MFA conditions), or a SAML provider (MFA at the IdP). Each must set a source
+   * identity, so that CloudTrail names the person behind every action of the session.
+   */
+  private humans(humanRole: HumanRole): iam.IPrincipal {
     const access = this.cell.humanAccess;
-    const principals: iam.IPrincipal[] = access.trustedAccounts.map((account) => new iam.AccountPrincipal(account).withConditions(MFA_CONDITIONS));
+    const assumers = access.assumableBy?.[humanRole] ?? [];
+    const principals: iam.IPrincipal[] = access.trustedAccounts.map(
+      (account) =>
+        new SourceIdentityPrincipal(new iam.AccountPrincipal(account), {
+          ...MFA_CONDITIONS,
+          ArnLike: { 'aws:PrincipalArn': assumers.filter((arn) => arn.split(':')[4] === account) },
+        }),
+    );
     if (access.samlProviderArn) {
       principals.push(
-        new iam.SamlConsolePrincipal(iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', access.samlProviderArn)),
+        new SourceIdentityPrincipal(new iam.SamlConsolePrincipal(this.identityProvider(access.samlProviderArn)), {}),
       );
     }
     return principals.length === 1 ? principals[0] : new iam.CompositePrincipal(...principals);
+  }
+
+  /** The configured SAML provider, imported once. */
+  private identityProvider(arn: string): iam.ISamlProvider {
+    return (this.node.tryFindChild('IdentityProvider') as iam.ISamlProvider | undefined) ?? iam.SamlProvider.fromSamlProviderArn(this, 'IdentityProvider', arn);
   }
 
   /** Log reading for people; the database audit log, whose statements may contain PHI, is denied by the guardrail. */
@@ -191,6 +248,10 @@ export class AccessStack extends CellStack {
           'rds:ModifyDBInstance',
           'rds:ModifyDBSnapshotAttribute',
           'rds:CopyDBSnapshot',
+          // Database log files hold the PostgreSQL and pgaudit logs, whose statements may contain PHI.
+          // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Procedural.Downloading.html
+          'rds:DownloadDBLogFilePortion',
+          'rds:DownloadCompleteDBLogFile',
           'backup:StartRestoreJob',
           'ecs:ExecuteCommand',
           'ssm:StartSession',
@@ -208,6 +269,30 @@ export class AccessStack extends CellStack {
         effect: iam.Effect.DENY,
         actions: ['sts:AssumeRole'],
         resources: [`arn:${this.partition}:iam::${this.account}:role/${prefix}-tenant-*`],
+      }),
+    ];
+  }
+
+  /**
+   * Denies every IAM change to a protected role (by name pattern, so a deleted role cannot be
+   * recreated under its name, and by tag). IAM supports aws:ResourceTag on roles:
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_iam-tags.html
+   */
+  private protectedRolesGuardrail(): iam.PolicyStatement[] {
+    const actions = [...PROTECTED_ROLE_CHANGES];
+    return [
+      new iam.PolicyStatement({
+        sid: 'NeverChangeProtectedRolesByName',
+        effect: iam.Effect.DENY,
+        actions,
+        resources: protectedRoleNamePatterns(this).map((name) => `arn:${this.partition}:iam::${this.account}:role/${name}`),
+      }),
+      new iam.PolicyStatement({
+        sid: 'NeverChangeProtectedRolesByTag',
+        effect: iam.Effect.DENY,
+        actions,
+        resources: [`arn:${this.partition}:iam::${this.account}:role/*`],
+        conditions: { StringEquals: { [`aws:ResourceTag/${PROTECTED_ROLE_TAG}`]: 'true' } },
       }),
     ];
   }

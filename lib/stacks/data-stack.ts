@@ -15,7 +15,7 @@ import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-b
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
 import { databasePlan, utcToday } from '../database/plan';
-import { backupVaultName, cellPrefix, databaseInstanceId, restoreTestingPlanName } from '../naming';
+import { backupRoleName, backupVaultName, cellPrefix, deployPathRoleArns, databaseInstanceId, restoreTestingPlanName, restoreTestRoleName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -206,6 +206,7 @@ export class DataStack extends CellStack {
     // Recovery is tested, not assumed: AWS Backup restores the latest recovery point monthly and measures the time.
     new DatabaseRestoreTest(this, 'RestoreTest', {
       restoreTestingPlanName: restoreTestingPlanName(this),
+      roleName: restoreTestRoleName(this),
       database: this.database,
       backupVault: this.backupVault,
       vpc: props.vpc,
@@ -227,11 +228,13 @@ export class DataStack extends CellStack {
 
   /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */
   private createBackups(backupKey: PlatformKey): backup.BackupVault {
+    const drVaultArn = `arn:${this.partition}:backup:${this.cell.drRegion}:${this.account}:backup-vault:${backupVaultName(this, this.cell.drRegion)}`;
     const vault = new LockedBackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.region),
       encryptionKey: backupKey,
+      copyTargetArns: [drVaultArn],
+      deployPathRoleArns: deployPathRoleArns(this),
     });
-    const drVaultArn = `arn:${this.partition}:backup:${this.cell.drRegion}:${this.account}:backup-vault:${backupVaultName(this, this.cell.drRegion)}`;
     const plan = new backup.BackupPlan(this, 'BackupPlan', {
       backupPlanName: `${this.cell.id}-daily`,
       backupVault: vault,
@@ -253,6 +256,8 @@ export class DataStack extends CellStack {
       ],
     });
     const role = new ScopedRole(this, 'BackupRole', {
+      // Named: the database and backup keys admit it by name (databaseKeyUserArns).
+      roleName: backupRoleName(this),
       description: 'Lets AWS Backup back up and restore the cell database',
       // No condition: AWS Backup's documented service-role trust has none; only this account can pass the role
       // (https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html).

@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { AlertSpec, configRecorder, findingAlerts, securityHub } from '../constructs/account-detection';
 import { AlertMessage } from '../constructs/alert-message';
+import { AlertDeliveryWatch, denySubscribeExceptDeployPath } from '../constructs/alert-delivery-watch';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
@@ -19,9 +20,12 @@ import {
   auditArchiveBucketName,
   breakGlassRoleName,
   cellPrefix,
+  backupVaultName,
   configHistoryBucketName,
+  deployPathRoleArns,
   keyAliasName,
   phiBucketPrefix,
+  protectedRoleNamePatterns,
   roleArn,
   siemStagingBucketName,
 } from '../naming';
@@ -103,6 +107,8 @@ export class DetectionStack extends CellStack {
   public readonly trailAlarms: cloudwatch.Alarm[] = [];
   /** Tells the breach contacts when SIEM copies fail to replicate into the audit archives. */
   public siemReplicationAlarm!: cloudwatch.Alarm;
+  /** The second alert path: dead letters of every alert rule, and alarms on failed deliveries to a topic under its own key. */
+  public readonly deliveryWatch: AlertDeliveryWatch;
 
   constructor(scope: Construct, id: string, props: DetectionStackProps) {
     super(scope, id, { description: `Threat detection and breach alerting of cell ${props.cell.id}`, ...props });
@@ -139,6 +145,14 @@ export class DetectionStack extends CellStack {
     for (const url of this.cell.alerts.httpsEndpoints) {
       this.alertTopic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
     }
+    denySubscribeExceptDeployPath(this.alertTopic, deployPathRoleArns(this));
+    this.deliveryWatch = new AlertDeliveryWatch(this, 'AlertDelivery', {
+      namePrefix: cellPrefix(this),
+      keyAlias: keyAliasName(this, 'alerts-fallback'),
+      alerts: this.cell.alerts,
+      alertTopic: this.alertTopic,
+      deployPathRoleArns: deployPathRoleArns(this),
+    });
     this.createAlertRules();
     this.createServiceAlertRules();
     this.createTrailAlarms(props.trailLogGroup);
@@ -220,7 +234,7 @@ export class DetectionStack extends CellStack {
       alias: keyAliasName(this, 'alerts'),
       description: `Encrypts the security alert topic of cell ${this.cell.id}`,
       topicArn,
-      cloudWatchAlarms: true,
+      cloudWatchAlarmPrefix: `${cellPrefix(this)}-`,
     });
   }
 
@@ -323,6 +337,7 @@ export class DetectionStack extends CellStack {
     const namespace = `VoicePlatform/${this.cell.id}/Security`;
     const phiBuckets = `${phiBucketPrefix(this)}*`;
     const any = (field: string, values: string[]) => `(${values.map((v) => `${field} = "${v}"`).join(' || ')})`;
+    const drBackupVaultArn = `arn:${this.partition}:backup:${this.cell.drRegion}:${this.account}:backup-vault:${backupVaultName(this, this.cell.drRegion)}`;
     const patterns: Record<string, { summary: string; pattern: string }> = {
       RootUserActivity: {
         summary: 'Root user activity in any region',
@@ -343,6 +358,36 @@ export class DetectionStack extends CellStack {
       PhiBucketChanged: {
         summary: 'Policy, encryption, access or replication of a PHI bucket changed, in any region (DR replicas included)',
         pattern: `{ $.eventSource = "s3.amazonaws.com" && ${any('$.eventName', ['PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketEncryption', 'DeleteBucketEncryption', 'PutBucketAcl', 'PutPublicAccessBlock', 'DeletePublicAccessBlock', 'PutBucketReplication', 'DeleteBucketReplication'])} && $.requestParameters.bucketName = "${phiBuckets}" }`,
+      },
+      // CloudTrail names PutBucketLifecycleConfiguration "PutBucketLifecycle":
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-logging-s3-info.html
+      PhiBucketLifecycleChanged: {
+        summary: 'Lifecycle, versioning, Object Lock or logging of a PHI bucket changed (data could be made to expire), in any region',
+        pattern: `{ $.eventSource = "s3.amazonaws.com" && ${any('$.eventName', ['PutBucketLifecycle', 'DeleteBucketLifecycle', 'PutBucketVersioning', 'PutObjectLockConfiguration', 'PutBucketLogging', 'DeleteBucket'])} && $.requestParameters.bucketName = "${phiBuckets}" }`,
+      },
+      ProtectedRoleChanged: {
+        summary: 'A role on a path to PHI (tenant, replication, break-glass, voice task, broker) was created, deleted, re-trusted, re-tagged or its policies changed',
+        pattern: `{ $.eventSource = "iam.amazonaws.com" && ${any('$.eventName', ['CreateRole', 'DeleteRole', 'UpdateRole', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'DeleteRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary', 'TagRole', 'UntagRole'])} && ${any('$.requestParameters.roleName', protectedRoleNamePatterns(this))} }`,
+      },
+      LogDeliveryTampered: {
+        summary: 'A log group deleted, its retention changed, or a subscription filter (SIEM delivery) deleted, in any region',
+        pattern: `{ $.eventSource = "logs.amazonaws.com" && ${any('$.eventName', ['DeleteLogGroup', 'PutRetentionPolicy', 'DeleteRetentionPolicy', 'DeleteSubscriptionFilter', 'DisassociateKmsKey'])} }`,
+      },
+      FirehoseDestinationChanged: {
+        summary: 'A Firehose stream (SIEM delivery) had its destination changed, was stopped or deleted, in any region',
+        pattern: `{ $.eventSource = "firehose.amazonaws.com" && ${any('$.eventName', ['UpdateDestination', 'DeleteDeliveryStream', 'StopDeliveryStreamEncryption'])} }`,
+      },
+      KeyAliasChanged: {
+        summary: 'A KMS alias created, re-pointed or deleted (keys are found by alias), in any region',
+        pattern: `{ $.eventSource = "kms.amazonaws.com" && ${any('$.eventName', ['CreateAlias', 'UpdateAlias', 'DeleteAlias'])} }`,
+      },
+      DatabaseSnapshotMoved: {
+        summary: 'A database snapshot copied, shared, exported or restored, in any region',
+        pattern: `{ $.eventSource = "rds.amazonaws.com" && ${any('$.eventName', ['CopyDBSnapshot', 'ModifyDBSnapshotAttribute', 'StartExportTask', 'RestoreDBInstanceFromDBSnapshot', 'RestoreDBInstanceToPointInTime', 'RestoreDBInstanceFromS3'])} }`,
+      },
+      BackupCopiedElsewhere: {
+        summary: 'An AWS Backup copy job to a vault other than the cell\'s DR vault, or a recovery point restored, in any region',
+        pattern: `{ $.eventSource = "backup.amazonaws.com" && (($.eventName = "StartCopyJob" && $.requestParameters.destinationBackupVaultArn != "${drBackupVaultArn}") || $.eventName = "StartRestoreJob") }`,
       },
     };
     for (const [name, { summary, pattern }] of Object.entries(patterns)) {
@@ -365,6 +410,8 @@ export class DetectionStack extends CellStack {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.alertTopic.topicArn }) });
+      // A disabled alert key would silence the alarm about it: the fallback topic, under another key, hears it too.
+      if (name === 'KeyDisabledOrDeleted') alarm.addAlarmAction({ bind: () => ({ alarmActionArn: this.deliveryWatch.fallbackTopic.topicArn }) });
       this.trailAlarms.push(alarm);
     }
     this.alertTopic.addToResourcePolicy(
@@ -473,7 +520,17 @@ export class DetectionStack extends CellStack {
       description: spec.summary,
       eventPattern: spec.eventPattern,
       // Not targets.SnsTopic: it would grant publish and key use to EventBridge without any condition.
-      targets: [{ bind: () => ({ arn: topic.topicArn, input: message, targetResource: topic }) }],
+      targets: [
+        {
+          bind: () => ({
+            arn: topic.topicArn,
+            input: message,
+            targetResource: topic,
+            // An alert EventBridge cannot deliver (a disabled key, a broken policy) is kept and alarms on the fallback path.
+            deadLetterConfig: { arn: this.deliveryWatch.deadLetterQueue.queueArn },
+          }),
+        },
+      ],
     });
     this.alertRules[id] = rule;
     return rule;

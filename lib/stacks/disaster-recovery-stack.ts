@@ -12,11 +12,12 @@ import { AlertMessage } from '../constructs/alert-message';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
+import { AlertDeliveryWatch, denySubscribeExceptDeployPath } from '../constructs/alert-delivery-watch';
 import { AuditArchiveBucket } from '../constructs/audit-archive-bucket';
 import { ConfigHistoryBucket } from '../constructs/config-history-bucket';
 import { LockedBackupVault } from '../constructs/locked-backup-vault';
 import { PlatformKey } from '../constructs/platform-key';
-import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, configHistoryBucketName, keyAliasName, phiBucketPrefix } from '../naming';
+import { accessLogBucketName, auditArchiveBucketName, backupVaultName, cellPrefix, configHistoryBucketName, databaseKeyUserArns, deployPathRoleArns, keyAliasName, phiBucketPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -56,6 +57,7 @@ export class DisasterRecoveryStack extends CellStack {
     this.auditKey = new PlatformKey(this, 'AuditKey', {
       alias: keyAliasName(this, 'audit'),
       description: `Encrypts the DR replica of the audit archive of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       viaServices: ['s3'],
     });
     this.accessLogs = new AccessLogBucket(this, 'AccessLogs', {
@@ -73,12 +75,16 @@ export class DisasterRecoveryStack extends CellStack {
     const backupKey = new PlatformKey(this, 'BackupKey', {
       alias: keyAliasName(this, 'backup'),
       description: `Encrypts DR copies of AWS Backup recovery points of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       // RDS snapshots are copied across regions by RDS itself, re-encrypted with this key.
       viaServices: ['backup', 'rds'],
+      viaServicePrincipalArns: databaseKeyUserArns(this),
     });
     this.backupVault = new LockedBackupVault(this, 'BackupVault', {
       backupVaultName: backupVaultName(this, this.cell.drRegion),
       encryptionKey: backupKey,
+      copyTargetArns: [],
+      deployPathRoleArns: deployPathRoleArns(this),
     });
 
     const isReplica =
@@ -140,6 +146,14 @@ export class DisasterRecoveryStack extends CellStack {
     });
     for (const email of this.cell.alerts.emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
     for (const url of this.cell.alerts.httpsEndpoints) topic.addSubscription(new subscriptions.UrlSubscription(url, { protocol: sns.SubscriptionProtocol.HTTPS }));
+    denySubscribeExceptDeployPath(topic, deployPathRoleArns(this));
+    const delivery = new AlertDeliveryWatch(this, 'AlertDelivery', {
+      namePrefix: cellPrefix(this),
+      keyAlias: keyAliasName(this, 'alerts-fallback'),
+      alerts: this.cell.alerts,
+      alertTopic: topic,
+      deployPathRoleArns: deployPathRoleArns(this),
+    });
 
     const rules = Object.entries(findingAlerts(this.region, ` in the DR region ${this.region}`)).map(
       ([id, spec]) =>
@@ -152,6 +166,7 @@ export class DisasterRecoveryStack extends CellStack {
               bind: () => ({
                 arn: topic.topicArn,
                 targetResource: topic,
+                deadLetterConfig: { arn: delivery.deadLetterQueue.queueArn },
                 input: new AlertMessage(
                   { alert: spec.code, summary: spec.summary, cell: this.cell.id },
                   { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { PlatformKey } from '../constructs/platform-key';
-import { keyAliasName, trailArn } from '../naming';
+import { databaseKeyUserArns, keyAliasName, trailArn } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 /**
@@ -35,6 +35,7 @@ export class KeysStack extends CellStack {
     this.audit = new PlatformKey(this, 'AuditKey', {
       alias: alias('audit'),
       description: `Encrypts the audit trail and audit archive of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       allowCloudWatchLogs: true,
       viaServices: ['s3', 'firehose'],
     });
@@ -53,11 +54,16 @@ export class KeysStack extends CellStack {
       alias: alias('database'),
       description: `Encrypts database storage, snapshots and Performance Insights of cell ${this.cell.id}`,
       viaServices: ['rds'],
+      viaServicePrincipalArns: databaseKeyUserArns(this),
+      // Database storage and snapshots are PHI as much as the buckets are.
+      protectFromDisabling: true,
     });
     this.backup = new PlatformKey(this, 'BackupKey', {
       alias: alias('backup'),
       description: `Encrypts AWS Backup recovery points of cell ${this.cell.id}`,
+      protectFromDisabling: true,
       viaServices: ['backup'],
+      viaServicePrincipalArns: databaseKeyUserArns(this),
     });
     this.secrets = new PlatformKey(this, 'SecretsKey', {
       alias: alias('secrets'),

@@ -5,6 +5,7 @@ import { CfnResource, Lazy } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeTemplateWarning } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { guardDutyFargateAgentAccount } from '../constructs/guardduty-detector';
 import { ScopedRole } from '../constructs/scoped-role';
 import { CellStack, CellStackProps } from './cell-stack';
 
@@ -32,6 +33,78 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
 };
+
+/**
+ * What the S3 gateway endpoint admits: buckets of this account, and the AWS-owned bucket that holds
+ * ECR image layers in this region (the voice image and the GuardDuty agent are pulled through it).
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-setting-up-s3-gateway
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html#edit-vpc-endpoint-policy-s3
+ */
+export function s3EndpointPolicy(account: string, region: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'BucketsOfThisAccount',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:ResourceAccount': account } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'EcrImageLayers',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:GetObject'],
+      resources: [`arn:aws:s3:::prod-${region}-starport-layer-bucket/*`],
+    }),
+  ];
+}
+
+/** Calls with no resource of their own, which aws:ResourceAccount cannot match: allowed to this account's principals only. */
+const RESOURCELESS_ACTIONS: Record<string, string[]> = {
+  // https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+  EcrApi: ['ecr:GetAuthorizationToken'],
+  // https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
+  Sts: ['sts:GetCallerIdentity'],
+};
+
+/**
+ * What an interface endpoint admits: resources of this account (aws:ResourceAccount), resourceless
+ * calls of this account's principals, and for the ECR endpoints the AWS-owned repository of the
+ * GuardDuty runtime agent in this region.
+ * https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+ */
+export function interfaceEndpointPolicy(name: string, account: string, region: string): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'ResourcesOfThisAccount',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:ResourceAccount': account } },
+    }),
+  ];
+  if (RESOURCELESS_ACTIONS[name]) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ResourcelessCallsOfThisAccount',
+        principals: [new iam.AnyPrincipal()],
+        actions: RESOURCELESS_ACTIONS[name],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:PrincipalAccount': account } },
+      }),
+    );
+  }
+  if (name === 'EcrApi' || name === 'EcrDocker') {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'GuardDutyRuntimeAgentImage',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        resources: [`arn:aws:ecr:${region}:${guardDutyFargateAgentAccount(region)}:repository/aws-guardduty-agent-fargate`],
+      }),
+    );
+  }
+  return statements;
+}
 
 /**
  * The cell's VPC over its configured availability zones: public subnets for the load balancer,
@@ -82,10 +155,11 @@ export class NetworkStack extends CellStack {
       maxAggregationInterval: ec2.FlowLogMaxAggregationInterval.ONE_MINUTE,
     });
 
-    this.vpc.addGatewayEndpoint('S3Endpoint', {
+    const s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
     });
+    for (const statement of s3EndpointPolicy(this.account, this.region)) s3Endpoint.addToPolicy(statement);
     // One group for all interface endpoints: HTTPS from inside the VPC only, nothing outbound.
     // The CIDR is the literal from config so that the compliance rules can read it.
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -95,13 +169,14 @@ export class NetworkStack extends CellStack {
     });
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.cell.vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {
-      this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {
+      const endpoint = this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {
         service,
         privateDnsEnabled: true,
         open: false,
         securityGroups: [endpointSecurityGroup],
         subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       });
+      for (const statement of interfaceEndpointPolicy(name, this.account, this.region)) endpoint.addToPolicy(statement);
     }
 
     // Closing the default security group needs an API call that CloudFormation has no resource for;

@@ -12,8 +12,10 @@ import { clinicDatabaseUser } from '../database/plan';
 import {
   accessLogBucketName,
   breakGlassRoleName,
+  deployPathRoleArns,
   keyAliasName,
   phiBucketName,
+  PROTECTED_ROLE_TAG,
   roleArn,
   tenantAccessRoleName,
   tenantReplicationRoleName,
@@ -28,6 +30,11 @@ export interface TenantStackProps extends CellStackProps {
    * clinic's database user only. @default - no database access (the DR replica stack)
    */
   readonly databaseResourceId?: string;
+  /**
+   * The cell's VPC in this region: the tenant access role reaches the PHI only from it.
+   * @default - no cell network in this region (the DR replica stack): the tenant access role is denied there
+   */
+  readonly sourceVpcId?: string;
 }
 
 type PhiKind = 'rec' | 'txt';
@@ -56,6 +63,14 @@ function allowedRoleArns(stack: CellStack, tenantId: string): string[] {
 }
 
 /**
+ * The roles that reach a tenant's PHI only from the cell's network: its access role. Exempt by name:
+ * the replication role (S3 itself acts with it) and break-glass (incident access, alerted).
+ */
+function networkBoundRoleArns(stack: CellStack, tenantId: string): string[] {
+  return [roleArn(stack, tenantAccessRoleName(stack, tenantId))];
+}
+
+/**
  * One tenant's PHI storage in the cell's primary region: its own KMS key, a bucket each for call
  * recordings (unless opted out) and transcripts, its access role, and replication of every object
  * to the tenant's replica stack in the DR region, encrypted there with the tenant's DR key.
@@ -75,8 +90,10 @@ export class TenantStack extends CellStack {
     this.key = new PlatformKey(this, 'TenantKey', {
       alias: keyAliasName(this, `tenant-${tenantId}`),
       description: `Encrypts the PHI of tenant ${tenantId} in cell ${this.cell.id}`,
+      protectFromDisabling: true,
     });
     this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenantId), 's3');
+    this.key.denyOutsideNetwork('TenantRoleOnlyFromTheCellNetwork', networkBoundRoleArns(this, tenantId), props.sourceVpcId);
 
     // Only the voice service's task role of this cell may assume the tenant role.
     this.accessRole = new ScopedRole(this, 'AccessRole', {
@@ -94,6 +111,8 @@ export class TenantStack extends CellStack {
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
     });
 
+    for (const role of [this.accessRole, replicationRole]) Tags.of(role).add(PROTECTED_ROLE_TAG, 'true');
+
     const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));
     for (const kind of phiKindsOf(this.tenant)) {
       const bucket = new PhiBucket(this, KIND_IDS[kind], {
@@ -104,6 +123,9 @@ export class TenantStack extends CellStack {
         terminationDate: this.tenant.offboarding?.terminationDate,
         serverAccessLogsBucket: accessLogs,
         allowedRoleArns: allowedRoleArns(this, tenantId),
+        deployPathRoleArns: deployPathRoleArns(this),
+        networkBoundRoleArns: networkBoundRoleArns(this, tenantId),
+        sourceVpcId: props.sourceVpcId,
       });
       this.buckets[kind] = bucket;
       this.grantTenantAccess(bucket);
@@ -181,8 +203,11 @@ export class TenantReplicaStack extends CellStack {
     this.key = new PlatformKey(this, 'TenantKey', {
       alias: keyAliasName(this, `tenant-${tenant.id}`),
       description: `Encrypts the DR replica of the PHI of tenant ${tenant.id} in cell ${this.cell.id}`,
+      protectFromDisabling: true,
     });
     this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenant.id), 's3');
+    // The cell has no network in its DR region: the tenant access role has no business here until a failover deploy.
+    this.key.denyOutsideNetwork('TenantRoleHasNoNetworkHere', networkBoundRoleArns(this, tenant.id));
 
     const accessLogs = s3.Bucket.fromBucketName(this, 'AccessLogs', accessLogBucketName(this, this.region));
     for (const kind of phiKindsOf(tenant)) {
@@ -194,6 +219,8 @@ export class TenantReplicaStack extends CellStack {
         terminationDate: tenant.offboarding?.terminationDate,
         serverAccessLogsBucket: accessLogs,
         allowedRoleArns: allowedRoleArns(this, tenant.id),
+        deployPathRoleArns: deployPathRoleArns(this),
+        networkBoundRoleArns: networkBoundRoleArns(this, tenant.id),
       });
       this.buckets[kind] = bucket;
       const isReplica =

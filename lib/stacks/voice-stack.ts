@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -12,9 +12,10 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeProviderCredential } from '../compliance/acknowledge';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
+import { guardDutyFargateAgentAccount } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { cellPrefix, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
+import { cellPrefix, PROTECTED_ROLE_TAG, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -106,6 +107,7 @@ export class VoiceStack extends CellStack {
         },
       }),
     });
+    Tags.of(this.taskRole).add(PROTECTED_ROLE_TAG, 'true');
     const tenantRoles = roleArn(this, tenantAccessRoleName(this, '*'));
     this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeTenantRolesOfThisCell', actions: ['sts:AssumeRole'], resources: [tenantRoles] }));
     this.auditLogGroup.grantWrite(this.taskRole);
@@ -159,18 +161,14 @@ export class VoiceStack extends CellStack {
     taskDefinition.addVolume({ name: 'tmp' });
     container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
     // GuardDuty runtime monitoring adds its agent as a sidecar, pulled with this role from AWS's repository.
-    const guardDutyAgent = `arn:${this.partition}:ecr:${this.region}:*:repository/aws-guardduty-agent-fargate`;
+    // The publishing account is pinned per region: https://docs.aws.amazon.com/guardduty/latest/ug/ecs-runtime-agent-ecr-image-uri.html
+    const guardDutyAgent = `arn:${this.partition}:ecr:${this.region}:${guardDutyFargateAgentAccount(this.region)}:repository/aws-guardduty-agent-fargate`;
     this.executionRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PullTheGuardDutyRuntimeAgent',
         actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
         resources: [guardDutyAgent],
       }),
-    );
-    acknowledge(
-      this.executionRole.node.findChild('Permissions'),
-      `AwsSolutions-IAM5[Resource::${guardDutyAgent}]`,
-      'The GuardDuty runtime agent is published by AWS in a repository of an AWS-owned account that differs by region; the permission names that one repository and only allows pulling images.',
     );
     acknowledge(
       this.executionRole.node.findChild('Permissions'),

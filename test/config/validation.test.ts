@@ -5,6 +5,12 @@ import { stringify } from 'yaml';
 import { ConfigError, JURISDICTIONS, loadConfig, parseConfig, validateConfig } from '../../lib/config';
 import { RDS_POSTGRES_CLASS_REGIONS, rdsPostgresClassesIn } from '../../lib/config/rds-instance-classes';
 
+const ASSUMERS = {
+  operator: ['arn:aws:iam::999999999999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Operator_*'],
+  auditor: ['arn:aws:iam::999999999999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_*'],
+  breakGlass: ['arn:aws:iam::999999999999:role/incident/break-glass'],
+};
+
 /** A valid raw configuration, as a person would write it, to break one field at a time. */
 function validRaw(): any {
   return {
@@ -21,7 +27,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192, operationalLogDays: 90 },
         alerts: { emails: ['security-alerts@example.com'] },
-        humanAccess: { trustedAccounts: ['999999999999'] },
+        humanAccess: { trustedAccounts: ['999999999999'], assumableBy: structuredClone(ASSUMERS) },
         voice: { imageDigest: `sha256:${'a'.repeat(64)}`, certificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/12345678-1234-1234-1234-123456789012' },
       },
       {
@@ -35,7 +41,7 @@ function validRaw(): any {
         natGateways: 1,
         retention: { auditDays: 2192 },
         alerts: { emails: ['security-alerts@example.com'] },
-        humanAccess: { trustedAccounts: ['999999999999'] },
+        humanAccess: { trustedAccounts: ['999999999999'], assumableBy: structuredClone(ASSUMERS) },
         voice: { imageDigest: `sha256:${'b'.repeat(64)}`, domainName: 'voice-eu.example.com', hostedZoneId: 'Z0123456789EXAMPLE', hostedZoneName: 'example.com' },
       },
     ],
@@ -392,6 +398,21 @@ describe('config validation', () => {
     ).toEqual([
       'cells[1] (eu-central).siem.dpaSigned: SIEM "example-siem" would receive EU personal data without a DPA; sign a DPA with it or remove the endpoint',
       'cells[1] (eu-central).siem.processingRegions[0]: SIEM "example-siem" processes data in "us-east-1", outside EU; use a SIEM region in eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2',
+    ]);
+  });
+
+  test('names the identity roles allowed to assume each human role, and refuses a trusted account without them', () => {
+    expect(broken((r) => delete r.cells[0].humanAccess.assumableBy)).toEqual([
+      'cells[0] (us-east).humanAccess.assumableBy: must name, for operator, auditor and breakGlass, the identity roles or permission sets of the trusted accounts allowed to assume each: trusting a whole account lets any of its principals in',
+    ]);
+    expect(broken((r) => (r.cells[0].humanAccess.assumableBy.auditor = []))).toEqual([
+      'cells[0] (us-east).humanAccess.assumableBy.auditor: must name at least one identity role or permission set allowed to assume the auditor role',
+    ]);
+    expect(broken((r) => (r.cells[0].humanAccess.assumableBy.operator = ['arn:aws:iam::888888888888:role/Operator']))).toEqual([
+      'cells[0] (us-east).humanAccess.assumableBy.operator[0]: must be a role of a trusted account (999999999999): add 888888888888 to trustedAccounts or fix the ARN',
+    ]);
+    expect(broken((r) => (r.cells[0].humanAccess.assumableBy.breakGlass = ['arn:aws:iam::999999999999:role/*']))).toEqual([
+      'cells[0] (us-east).humanAccess.assumableBy.breakGlass[0]: must name a role or permission set, not every role of the account (role/*)',
     ]);
   });
 

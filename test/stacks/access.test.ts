@@ -14,15 +14,25 @@ describe('AccessStack', () => {
     expect(Object.keys(roles).sort()).toEqual(['vp-us-east-auditor', 'vp-us-east-break-glass', 'vp-us-east-operator']);
   });
 
-  test('each is assumable only from the configured account, with MFA, for a short session', () => {
-    for (const role of Object.values(roles) as any[]) {
+  test('each is assumable only by the identity roles named for it in config, with MFA and a source identity, for a short session', () => {
+    const assumers: Record<string, string> = {
+      'vp-us-east-operator': 'arn:aws:iam::999999999999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Operator_*',
+      'vp-us-east-auditor': 'arn:aws:iam::999999999999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Auditor_*',
+      'vp-us-east-break-glass': 'arn:aws:iam::999999999999:role/incident/break-glass-responder',
+    };
+    for (const [name, role] of Object.entries(roles) as any[]) {
       expect(role.Properties.MaxSessionDuration).toBe(3600);
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         {
           Effect: 'Allow',
-          Action: 'sts:AssumeRole',
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
           Principal: { AWS: 'arn:aws:iam::999999999999:root' },
-          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' }, NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } },
+          Condition: {
+            Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+            NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
+            ArnLike: { 'aws:PrincipalArn': [assumers[name]] },
+            Null: { 'sts:SourceIdentity': 'false' },
+          },
         },
       ]);
     }
@@ -37,7 +47,11 @@ describe('AccessStack', () => {
     const t = synthesized(saml, { packs: false }).templateJson('eu-central/Access');
     for (const [, role] of resourcesOfType(t, 'AWS::IAM::Role')) {
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toEqual(
-        expect.objectContaining({ Action: 'sts:AssumeRoleWithSAML', Principal: { Federated: 'arn:aws:iam::222222222222:saml-provider/ExampleIdP' } }),
+        expect.objectContaining({
+          Action: ['sts:AssumeRoleWithSAML', 'sts:SetSourceIdentity'],
+          Principal: { Federated: 'arn:aws:iam::222222222222:saml-provider/ExampleIdP' },
+          Condition: expect.objectContaining({ Null: { 'sts:SourceIdentity': 'false' } }),
+        }),
       );
     }
   });

@@ -54,7 +54,7 @@ describe('a first deploy into an empty account', () => {
       const rules = bucket.Properties.LifecycleConfiguration.Rules;
       const markers = rules.find((r: any) => r.ExpiredObjectDeleteMarker === true);
       expect(markers).toEqual({ Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' });
-      expect(rules.find((r: any) => r.Id === 'retention').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 1 });
+      expect(rules.find((r: any) => r.Id === 'retention').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 30 });
     }
   });
 });
@@ -69,7 +69,7 @@ describe('config-driven first-deploy settings', () => {
     const tenant = synthesized(config, { packs: false }).templateJson(`us-east/Tenant-${fixtureTenantId('us-east', 1)}`);
     for (const [, bucket] of resourcesOfType(tenant, 'AWS::S3::Bucket')) {
       const rules = bucket.Properties.LifecycleConfiguration.Rules;
-      expect(rules.find((r: any) => r.Id === 'offboarding')).toMatchObject({ ExpirationDate: '2027-02-28T00:00:00Z' });
+      expect(rules.find((r: any) => r.Id === 'offboarding')).toMatchObject({ ExpirationDate: '2027-02-01T00:00:00Z', NoncurrentVersionExpiration: { NoncurrentDays: 27 } });
       expect(rules.find((r: any) => r.Id === 'offboarding').ExpiredObjectDeleteMarker).toBeUndefined();
       expect(rules.find((r: any) => r.Id === 'remove-expired-delete-markers')).toEqual({ Id: 'remove-expired-delete-markers', ExpiredObjectDeleteMarker: true, Status: 'Enabled' });
     }
@@ -118,6 +118,7 @@ describe('the DR region is watched', () => {
     });
     for (const rule of rules) {
       expect(rule.Targets[0].Arn).toEqual({ Ref: topicId });
+      expect(rule.Targets[0].DeadLetterConfig).toBeDefined();
       // Ids and a link only, never the finding itself.
       expect(rule.Targets[0].InputTransformer.InputPathsMap).not.toHaveProperty('detail');
       expect(rule.Description).toContain('in the DR region us-west-2');
@@ -125,7 +126,8 @@ describe('the DR region is watched', () => {
     const [[, topicPolicy]] = resourcesOfType(template, 'AWS::SNS::TopicPolicy');
     const publish = topicPolicy.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'AlertRuleOfThisRegionPublishes');
     expect(publish.Condition.ArnEquals['aws:SourceArn']).toHaveLength(2);
-    expect(resourcesOfType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint)).toEqual(['security-alerts-us-east@example.com']);
+    // The same contacts on the alert topic and on the fallback topic of failed deliveries.
+    expect(resourcesOfType(template, 'AWS::SNS::Subscription').map(([, s]) => s.Properties.Endpoint)).toEqual(['security-alerts-us-east@example.com', 'security-alerts-us-east@example.com']);
   });
 
   test('AWS Config records the DR region (global resources only in the primary) into a config history bucket of that region', () => {

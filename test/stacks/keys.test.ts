@@ -34,7 +34,7 @@ describe('KeysStack', () => {
 
   test('every other use is bound to this account and one service in this region', () => {
     for (const [, key] of keys) {
-      for (const s of key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.AWS === '*')) {
+      for (const s of key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.AWS === '*' && st.Effect === 'Allow')) {
         expect(s.Condition.StringEquals['kms:CallerAccount']).toEqual({ Ref: 'AWS::AccountId' });
         expect(JSON.stringify(s.Condition.StringEquals['kms:ViaService'])).toMatch(/\.amazonaws\.com/);
       }

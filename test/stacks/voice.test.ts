@@ -105,7 +105,7 @@ describe('VoiceStack', () => {
     expect(resources.join()).toContain('ServiceLogs');
     expect(resources.join()).toContain('TelephonyAuthToken');
     expect(resources.join()).toContain('ModelApiKey');
-    expect(statements.find((s: any) => s.Sid === 'PullTheGuardDutyRuntimeAgent').Resource).toBe('arn:aws:ecr:us-east-1:*:repository/aws-guardduty-agent-fargate');
+    expect(statements.find((s: any) => s.Sid === 'PullTheGuardDutyRuntimeAgent').Resource).toBe('arn:aws:ecr:us-east-1:593207742271:repository/aws-guardduty-agent-fargate');
     expect(statements).toHaveLength(5);
   });
 

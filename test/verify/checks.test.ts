@@ -253,7 +253,11 @@ describe('alerts', () => {
   test('every subscription confirmed; no alarm stuck', async () => {
     const results = await run(alertChecks, expected);
     expect(failures(results)).toEqual([]);
-    expect(rows(results, /^alarms$/)[0].detail).toContain(`${expected.alarms.length} alarm(s)`);
+    // One row per region with alarms: the primary region's, and the DR region's alert-delivery alarms.
+    const regions = [...new Set(expected.alarms.map((a) => a.stack.region))];
+    expect(rows(results, /^alarms$/).map((r) => r.detail)).toEqual(
+      regions.map((region) => expect.stringContaining(`${expected.alarms.filter((a) => a.stack.region === region).length} alarm(s)`)),
+    );
   });
 
   test('fails a subscription pending confirmation, without printing the address', async () => {
@@ -276,7 +280,8 @@ describe('alerts', () => {
   });
 
   test.each(['ALARM', 'INSUFFICIENT_DATA'])('fails an alarm in %s for more than a day, not one that entered it an hour ago', async (state) => {
-    const [stuck, fresh] = expected.alarms.map((a) => `phys-${a.logicalId}`);
+    // Alarms whose logical id is unique across regions: the mocked physical ids are made from it.
+    const [stuck, fresh] = expected.alarms.filter((a) => expected.alarms.filter((b) => b.logicalId === a.logicalId).length === 1).map((a) => `phys-${a.logicalId}`);
     mocks.cw.on(DescribeAlarmsCommand).callsFake(({ AlarmNames }) => ({
       MetricAlarms: AlarmNames.map((AlarmName: string) => ({
         AlarmName,
@@ -396,7 +401,7 @@ describe('clinic buckets', () => {
     const results = await run(tenantBucketChecks, expected);
     expect(failures(results)).toEqual([]);
     expect(rows(results, new RegExp(offboardingReplica().bucket))[0].detail).toBe(
-      `key alias/vp-us-east/tenant-${OFFBOARDING_TENANT}, versioned, public access blocked, expires 2027-04-12 (offboarding)`,
+      `key alias/vp-us-east/tenant-${OFFBOARDING_TENANT}, versioned, public access blocked, expires 2027-03-16 (offboarding)`,
     );
   });
 
@@ -405,7 +410,7 @@ describe('clinic buckets', () => {
     ['S3-managed encryption', () => mocks.s3.on(GetBucketEncryptionCommand, { Bucket: offboardingReplica().bucket }).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }), 'default encryption AES256'],
     ['versioning suspended', () => mocks.s3.on(GetBucketVersioningCommand, { Bucket: offboardingReplica().bucket }).resolves({ Status: 'Suspended' }), 'versioning Suspended'],
     ['a public access block turned off', () => mocks.s3.on(GetPublicAccessBlockCommand, { Bucket: offboardingReplica().bucket }).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: true } }), 'public access block off: BlockPublicPolicy'],
-    ['the offboarding rule missing', () => mocks.s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: offboardingReplica().bucket }).rejects(awsError('NoSuchLifecycleConfiguration')), 'no enabled lifecycle rule expiring every object on 2027-04-12'],
+    ['the offboarding rule missing', () => mocks.s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: offboardingReplica().bucket }).rejects(awsError('NoSuchLifecycleConfiguration')), 'no enabled lifecycle rule expiring every object on 2027-03-16'],
   ])('fails a bucket with %s', async (_, breakIt, detail) => {
     breakIt();
     const failure = onlyFailure(await run(tenantBucketChecks, expected), new RegExp(offboardingReplica().bucket));

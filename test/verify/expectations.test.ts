@@ -55,7 +55,7 @@ describe('verify expectations, read from the synthesized templates', () => {
     const rec = expected.tenantBuckets.find((b) => b.bucket === phiBucketName(naming, first, 'rec'));
     expect(rec).toEqual({ tenantId: first, bucket: phiBucketName(naming, first, 'rec'), region: 'us-east-1', keyAlias: `alias/vp-us-east/tenant-${first}` });
     const replica = expected.tenantBuckets.find((b) => b.bucket === phiBucketName(naming, OFFBOARDING_TENANT, 'txt', true));
-    expect(replica).toMatchObject({ region: 'us-west-2', keyAlias: `alias/vp-us-east/tenant-${OFFBOARDING_TENANT}`, expiresOn: '2027-04-12T00:00:00Z' });
+    expect(replica).toMatchObject({ region: 'us-west-2', keyAlias: `alias/vp-us-east/tenant-${OFFBOARDING_TENANT}`, expiresOn: '2027-03-16T00:00:00Z' });
     // The first clinic records calls (rec and txt), the second opted out (txt only); each in both regions.
     expect(expected.tenantBuckets).toHaveLength(6);
   });
