@@ -100,6 +100,8 @@ export class CellStage extends Stage {
       secretsKey: this.keys.secrets,
       accessLogs: this.audit.accessLogs,
       databaseClientSecurityGroup: this.data.databaseClientSecurityGroup,
+      endpointSecurityGroup: this.network.endpointSecurityGroup,
+      tenants: props.tenants,
     });
 
     this.audit.siem.subscribe(this.voice.wafLogGroup, 'waf');

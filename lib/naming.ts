@@ -62,9 +62,14 @@ export function keyAliasArn(naming: CellNaming, keyClass: string, region: string
   return `arn:aws:kms:${region}:${naming.cell.account}:alias/${keyAliasName(naming, keyClass)}`;
 }
 
-/** The voice service's task role: the only principal that may assume the tenant access roles. */
+/** The voice service's task role: holds no access to any clinic; it asks the credential broker for one call's credentials. */
 export function voiceTaskRoleName(naming: CellNaming): string {
   return `${cellPrefix(naming)}-voice-task`;
+}
+
+/** The credential broker's role: with break-glass, the only principal a tenant access role trusts. */
+export function credentialBrokerRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-credential-broker`;
 }
 
 /** The role that reads and writes one tenant's PHI. */

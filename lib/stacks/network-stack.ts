@@ -31,6 +31,8 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+  // The voice service invokes the credential broker without leaving the VPC.
+  Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
 };
 
 /**
@@ -42,6 +44,8 @@ export class NetworkStack extends CellStack {
   public readonly vpc: ec2.Vpc;
   /** All VPC traffic, kept for the audit retention. */
   public readonly flowLogGroup: EncryptedLogGroup;
+  /** The interface endpoints' group: HTTPS from inside the VPC. */
+  public readonly endpointSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, { description: `VPC, flow logs and private AWS endpoints of cell ${props.cell.id}`, ...props });
@@ -88,11 +92,11 @@ export class NetworkStack extends CellStack {
     });
     // One group for all interface endpoints: HTTPS from inside the VPC only, nothing outbound.
     // The CIDR is the literal from config so that the compliance rules can read it.
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+    const endpointSecurityGroup = (this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
       description: 'AWS API interface endpoints: HTTPS from inside the VPC only',
       allowAllOutbound: false,
-    });
+    }));
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.cell.vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {
       this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {
