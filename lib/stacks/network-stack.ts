@@ -4,13 +4,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { CfnResource, Lazy } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeTemplateWarning } from '../compliance/acknowledge';
+import { DnsFirewall } from '../constructs/dns-firewall';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { ScopedRole } from '../constructs/scoped-role';
+import { cellPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface NetworkStackProps extends CellStackProps {
   /** Encrypts the flow log group. */
   readonly logsKey: kms.IKey;
+  /** The host names of the sub-processors the cell's voice service uses: the only internet names its DNS firewall answers. */
+  readonly subProcessorDomains: readonly string[];
 }
 
 /** Subnet group names, for stacks that place resources into them. */
@@ -46,6 +50,8 @@ export class NetworkStack extends CellStack {
   public readonly flowLogGroup: EncryptedLogGroup;
   /** The interface endpoints' group: HTTPS from inside the VPC. */
   public readonly endpointSecurityGroup: ec2.SecurityGroup;
+  /** Resolves only the declared sub-processors' and the cell's AWS names. */
+  public readonly dnsFirewall: DnsFirewall;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, { description: `VPC, flow logs and private AWS endpoints of cell ${props.cell.id}`, ...props });
@@ -84,6 +90,14 @@ export class NetworkStack extends CellStack {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup, flowLogRole),
       trafficType: ec2.FlowLogTrafficType.ALL,
       maxAggregationInterval: ec2.FlowLogMaxAggregationInterval.ONE_MINUTE,
+    });
+
+    this.dnsFirewall = new DnsFirewall(this, 'DnsFirewall', {
+      vpc: this.vpc,
+      subProcessorDomains: props.subProcessorDomains,
+      logsKey: props.logsKey,
+      retention: this.cell.retention,
+      namePrefix: cellPrefix(this),
     });
 
     this.vpc.addGatewayEndpoint('S3Endpoint', {

@@ -206,10 +206,12 @@ export class VoiceStack extends CellStack {
 
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
-      description: 'Voice service: traffic from the load balancer only; out to HTTPS providers and the database',
+      description: 'Voice service: traffic from the load balancer only; out to HTTPS (names the DNS firewall allows) and the database',
       allowAllOutbound: false,
     });
-    serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to telephony, model providers and AWS APIs');
+    // Security groups cannot name hosts: HTTPS to any address, whose names the cell's DNS firewall limits to the declared
+    // sub-processors and AWS endpoints (README, "Egress"); a connection to a bare IP address is what remains open.
+    serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the declared sub-processors and AWS endpoints (DNS firewall allow-list)');
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: `${prefix}-voice`,
       cluster,
@@ -283,11 +285,14 @@ export class VoiceStack extends CellStack {
       certificates: [certificate],
       open: false,
     });
+    // TLS to the container as well: it presents a certificate it generates at start (README, image contract). The load
+    // balancer encrypts to HTTPS targets but does not validate their certificates, so a self-signed one serves.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-routing-configuration
     https.addTargets('Voice', {
       port: voice.containerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
       targets: [this.service],
-      healthCheck: { path: voice.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      healthCheck: { protocol: elbv2.Protocol.HTTPS, path: voice.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
       deregistrationDelay: Duration.seconds(60),
       stickinessCookieDuration: undefined,
     });
