@@ -8,7 +8,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { NumberMap } from '../broker/broker';
@@ -16,6 +15,7 @@ import { acknowledge } from '../compliance/acknowledge';
 import { TelephonyConfig } from '../config';
 import { EncryptedLogGroup, LogRetention } from './encrypted-log-group';
 import { ScopedRole } from './scoped-role';
+import { acknowledgeVpcFunctionRole } from './vpc-function-role';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
 
@@ -161,18 +161,7 @@ export class CredentialBroker extends Construct {
   }
 
   private acknowledgeFindings(tenantRoles: string): void {
-    const stack = Stack.of(this);
-    acknowledge(
-      this.role,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AWS\'s own policy for the network interfaces Lambda creates in the VPC for this function (ec2 network-interface actions, which take no resource ARN); maintained by AWS as Lambda changes, and held by this one function only.',
-    );
-    const logGroupId = stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup);
-    acknowledge(
-      this.role.node.findChild('Permissions'),
-      `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:log-stream:*]`,
-      'Lambda names the log streams of each execution environment itself; the permission covers only streams of the function\'s own log group.',
-    );
+    acknowledgeVpcFunctionRole(this.role, this.logGroup);
     acknowledge(
       this.role.node.findChild('Permissions'),
       `AwsSolutions-IAM5[Resource::${tenantRoles}]`,

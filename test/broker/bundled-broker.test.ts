@@ -23,6 +23,9 @@ const voice = result.templateJson('us-east/Voice');
 const [[, fn]] = resourcesOfType(voice, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('CredentialBrokerFunction'));
 const assetDir = path.join(result.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
 
+// Each test starts a Node.js process that loads a 1 MB bundle: seconds on a busy machine.
+jest.setTimeout(60_000);
+
 const AUTH_TOKEN = 'placeholder-auth-token';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:vp/us-east/voice/telephony-auth-token-AbCdEf';
 const URL = 'https://voice-us-east.example.com/voice/incoming';
