@@ -36,6 +36,7 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
   // The voice service invokes the credential broker without leaving the VPC.
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html
   Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
 };
 

@@ -95,6 +95,7 @@ export function callHops(ev: CellEvidence): string {
   const params = ev.resources('AWS::RDS::DBParameterGroup', 'AWS::RDS::DBClusterParameterGroup').map((g) => props(g).Parameters ?? {});
   const forced = params.some((p) => String(p['rds.force_ssl']) === '1');
   const dbMin = params.map((p) => p.ssl_min_protocol_version).find((v) => v !== undefined);
+  // https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/
   const awsApi = 'TLS 1.2 (every AWS API endpoint refuses older versions)';
   const rows: string[][] = [
     [
@@ -105,6 +106,8 @@ export function callHops(ev: CellEvidence): string {
     ...groups.map((g) => {
       const p = props(g);
       const tls = p.Protocol === 'HTTPS';
+      // With a TLS 1.3 listener policy, back-end connections use ELBSecurityPolicy-TLS13-1-0-2021-06:
+      // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
       return [
         cell('load balancer → voice task'),
         cell(`${p.Protocol} ${p.Port}; health checks ${p.HealthCheckProtocol ?? p.Protocol}`),
