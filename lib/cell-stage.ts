@@ -1,6 +1,6 @@
 import { Stage, StageProps, Tags } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { CellConfig, PlatformConfig, TenantConfig } from './config';
+import { CellConfig, endpointsFor, PlatformConfig, SubProcessorConfig, TenantConfig } from './config';
 import { AccessStack } from './stacks/access-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { DataStack } from './stacks/data-stack';
@@ -17,6 +17,8 @@ export interface CellStageProps extends StageProps {
   readonly cell: CellConfig;
   /** The tenants placed in this cell. */
   readonly tenants: readonly TenantConfig[];
+  /** The sub-processors this cell's voice service uses (config `cells[].subProcessors`). */
+  readonly subProcessors: readonly SubProcessorConfig[];
 }
 
 /**
@@ -37,6 +39,7 @@ export class CellStage extends Stage {
   public readonly cell: CellConfig;
   public readonly platform: PlatformConfig['platform'];
   public readonly tenants: readonly TenantConfig[];
+  public readonly subProcessors: readonly SubProcessorConfig[];
   public readonly keys: KeysStack;
   public readonly network: NetworkStack;
   public readonly detection: DetectionStack;
@@ -54,6 +57,7 @@ export class CellStage extends Stage {
     this.cell = cell;
     this.platform = platform;
     this.tenants = props.tenants;
+    this.subProcessors = props.subProcessors;
 
     // Ids and classifications only: tags are not covered by a BAA and never carry PHI.
     Tags.of(this).add('platform', platform.id);
@@ -63,7 +67,11 @@ export class CellStage extends Stage {
 
     const common = { platform, cell };
     this.keys = new KeysStack(this, 'Keys', common);
-    this.network = new NetworkStack(this, 'Network', { ...common, logsKey: this.keys.logs });
+    this.network = new NetworkStack(this, 'Network', {
+      ...common,
+      logsKey: this.keys.logs,
+      subProcessorDomains: props.subProcessors.flatMap((sp) => endpointsFor(sp, cell.jurisdiction)),
+    });
     this.disasterRecovery = new DisasterRecoveryStack(this, 'DisasterRecovery', common);
     this.audit = new AuditStack(this, 'Audit', {
       ...common,
@@ -100,6 +108,8 @@ export class CellStage extends Stage {
       secretsKey: this.keys.secrets,
       accessLogs: this.audit.accessLogs,
       databaseClientSecurityGroup: this.data.databaseClientSecurityGroup,
+      endpointSecurityGroup: this.network.endpointSecurityGroup,
+      tenants: props.tenants,
     });
 
     this.audit.siem.subscribe(this.voice.wafLogGroup, 'waf');

@@ -67,9 +67,14 @@ export function keyAliasArn(naming: CellNaming, keyClass: string, region: string
   return `arn:aws:kms:${region}:${naming.cell.account}:alias/${keyAliasName(naming, keyClass)}`;
 }
 
-/** The voice service's task role: the only principal that may assume the tenant access roles. */
+/** The voice service's task role: holds no access to any clinic; it asks the credential broker for one call's credentials. */
 export function voiceTaskRoleName(naming: CellNaming): string {
   return `${cellPrefix(naming)}-voice-task`;
+}
+
+/** The credential broker's role: with break-glass, the only principal a tenant access role trusts. */
+export function credentialBrokerRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-credential-broker`;
 }
 
 /** The role that reads and writes one tenant's PHI. */
@@ -90,12 +95,12 @@ export function breakGlassRoleName(naming: CellNaming): string {
 /**
  * The names of the cell's protected roles, those that can reach PHI or vend credentials that can:
  * every `<cell>-tenant-*` role (access and replication), break-glass, the voice task role, and any
- * role named `<cell>-broker*` (credential brokers). A new role on a path to PHI is covered by being
+ * role named `<cell>-credential-broker` (the credential broker). A new role on a path to PHI is covered by being
  * named under one of these patterns or by carrying PROTECTED_ROLE_TAG; alerts and denials use them.
  */
 export function protectedRoleNamePatterns(naming: CellNaming): string[] {
   const prefix = cellPrefix(naming);
-  return [`${prefix}-tenant-*`, breakGlassRoleName(naming), voiceTaskRoleName(naming), `${prefix}-broker*`];
+  return [`${prefix}-tenant-*`, breakGlassRoleName(naming), voiceTaskRoleName(naming), credentialBrokerRoleName(naming)];
 }
 
 /** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */

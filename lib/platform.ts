@@ -21,6 +21,7 @@ export function buildPlatform(app: App, config: PlatformConfig): CellStage[] {
         platform: config.platform,
         cell,
         tenants: config.tenants.filter((t) => t.cell === cell.id),
+        subProcessors: config.subProcessors.filter((sp) => cell.subProcessors.includes(sp.id)),
       }),
   );
   if (config.pipeline?.enabled) {

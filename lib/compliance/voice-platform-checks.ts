@@ -14,6 +14,8 @@ import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
 import { ResourceInJurisdiction } from './rules/resource-in-jurisdiction';
+import { EgressOnlyToDeclaredSubProcessors } from './rules/egress-only-to-declared-sub-processors';
+import { TargetGroupForwardsOverTls } from './rules/target-group-forwards-over-tls';
 
 export const VOICE_PLATFORM_PACK = 'VoicePlatform';
 
@@ -106,7 +108,7 @@ export class VoicePlatformChecks extends NagPack {
       info: 'An IAM principal is granted access to the keys or buckets of more than one tenant.',
       explanation:
         'Least privilege per tenant (HIPAA 164.312(a)(1)): each tenant role reaches only its own key and buckets; ' +
-        'the shared voice service reaches a tenant\'s data only by assuming that tenant\'s role.',
+        'the shared voice service reaches a tenant\'s data only with one call\'s credentials of that tenant\'s role, vended by the credential broker.',
       level: NagMessageLevel.ERROR,
       rule: NoCrossTenantAccess,
       node,
@@ -146,6 +148,25 @@ export class VoicePlatformChecks extends NagPack {
         'the cell and to the cell\'s configured SIEM (checked for a BAA, a DPA and in-jurisdiction processing).',
       level: NagMessageLevel.ERROR,
       rule: LogDeliveryInJurisdiction,
+      node,
+    });
+    this.applyRule({
+      info: 'A security group sends to the internet something other than HTTPS on port 443, or the cell\'s VPC has no DNS firewall that blocks every name but the allow-list.',
+      explanation:
+        'Every sub-processor is under a signed BAA or DPA only if the voice service can reach nothing else: its HTTPS ' +
+        'egress is governed by the DNS firewall, which answers only the host names config declares for the sub-processors ' +
+        '(subProcessors[].endpoints) and the cell\'s AWS names.',
+      level: NagMessageLevel.ERROR,
+      rule: EgressOnlyToDeclaredSubProcessors,
+      node,
+    });
+    this.applyRule({
+      info: 'A load balancer target group forwards to its targets, or checks their health, over plain HTTP.',
+      explanation:
+        'TLS for every hop of a call (HIPAA 164.312(e)(1)): the load balancer re-encrypts to the container, which presents a ' +
+        'certificate it generates at start; health checks use HTTPS too.',
+      level: NagMessageLevel.ERROR,
+      rule: TargetGroupForwardsOverTls,
       node,
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JURISDICTION_IDS, JurisdictionId, isRegionIn, regionsOf } from './jurisdictions';
 import { RDS_POSTGRES_CLASSES_AS_OF, rdsPostgresClassesIn } from './rds-instance-classes';
+import { checkEndpoints, checkPhoneNumbers } from './voice-path-checks';
 
 /**
  * The checks a field schema cannot make alone: fields that depend on one another within a cell, and
@@ -209,6 +210,7 @@ export function crossReferences(value: unknown, ctx: z.RefinementCtx): void {
   });
 
   checkSubProcessors(root, cells, ctx);
+  checkPhoneNumbers(tenants, cellJurisdiction, ctx);
 
   const pipeline = (root as { pipeline?: { enabled?: unknown } }).pipeline;
   if (pipeline?.enabled === true && tenants.length > MAX_TENANTS_WITH_PIPELINE) {
@@ -291,9 +293,16 @@ function checkSubProcessors(root: { subProcessors?: unknown }, cells: Array<Reco
         ctx.addIssue({ code: 'custom', path, message: `unknown sub-processor "${String(id)}"; use one of: ${[...byId.keys()].join(', ') || '(none declared)'}` });
         return;
       }
-      if (cell.carriesPhi === false || sp.seesPhi !== true) return;
-      const missing = (what: string) =>
+      let contractMissing = false;
+      const missing = (what: string) => {
+        contractMissing = true;
         ctx.addIssue({ code: 'custom', path, message: `sub-processor "${sp.name}" sees PHI in ${jurisdiction} cell "${String(cell.id)}" but ${what}` });
+      };
+      // Endpoints are checked once the contract is in place: an uncovered vendor is refused for that first.
+      const endpointsAfterContract = () => {
+        if (!contractMissing) checkEndpoints(cell, sp, path, ctx);
+      };
+      if (cell.carriesPhi === false || sp.seesPhi !== true) return endpointsAfterContract();
       if (jurisdiction === 'US' && sp.baa?.signed !== true) missing('has no signed BAA; sign one or stop using it in this cell');
       if (jurisdiction === 'EU') {
         if (sp.dpa?.signed !== true) missing('has no signed DPA; sign one or stop using it in this cell');
@@ -303,6 +312,7 @@ function checkSubProcessors(root: { subProcessors?: unknown }, cells: Array<Reco
         if (outside.length > 0) missing(`lists EU processing in ${outside.join(', ')}, outside the EU`);
       }
       if (jurisdiction === 'US' && !(sp.processingRegions?.US?.length > 0)) missing('lists no US processing regions');
+      endpointsAfterContract();
     });
   });
 }

@@ -29,3 +29,22 @@ export function regionsOf(jurisdiction: JurisdictionId): readonly string[] {
 export function isRegionIn(jurisdiction: JurisdictionId, region: string): boolean {
   return (JURISDICTIONS[jurisdiction] as readonly string[]).includes(region);
 }
+
+/**
+ * Country calling codes (E.164) of the numbers a clinic of a jurisdiction may answer: a clinic's
+ * number must be a number of its own jurisdiction's countries. +1 is the North American Numbering
+ * Plan, which also serves Canada and the Caribbean; the US jurisdiction accepts it as a whole.
+ * EU: the 27 member states only (no UK +44, no Switzerland +41, no EEA-only Norway +47).
+ */
+export const PHONE_COUNTRY_CODES = {
+  US: ['1'],
+  EU: [
+    '30', '31', '32', '33', '34', '36', '39', '40', '43', '45', '46', '48', '49',
+    '351', '352', '353', '356', '357', '358', '359', '370', '371', '372', '385', '386', '420', '421',
+  ],
+} as const satisfies Record<JurisdictionId, readonly string[]>;
+
+/** Whether an E.164 number (`+` and digits) belongs to a country of the jurisdiction. */
+export function isPhoneNumberIn(jurisdiction: JurisdictionId, e164: string): boolean {
+  return (PHONE_COUNTRY_CODES[jurisdiction] as readonly string[]).some((code) => e164.startsWith(`+${code}`));
+}

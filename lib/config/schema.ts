@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JURISDICTION_IDS, JurisdictionId } from './jurisdictions';
+import { EndpointsSchema, PhoneNumbersSchema, TelephonySchema } from './voice-path-schema';
 import { cellPlacement, crossReferences } from './cross-field-checks';
 
 /**
@@ -211,6 +212,8 @@ export const VoiceSchema = z
     allowedIngressCidrs: z.array(z.cidrv4({ error: 'must be an IPv4 CIDR block such as "203.0.113.0/24"' })).default([]),
     /** The per-address rate limit and the provider ranges exempt from it. */
     waf: WafSchema.default({ rateLimitPerFiveMinutes: 2000, rateLimitExemptCidrs: [] }),
+    /** How the credential broker verifies the telephony provider's signed requests. */
+    telephony: TelephonySchema.prefault({}),
     /** An existing ACM certificate in the primary region ... */
     certificateArn: z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN').optional(),
     /** ... or a certificate issued by ACM and DNS-validated in this hosted zone. */
@@ -394,6 +397,8 @@ export const TenantSchema = z.strictObject({
     )
     .prefault({}),
   transcripts: StoredDataSchema('transcript').prefault({}),
+  /** The numbers the clinic answers (E.164); the credential broker maps a call to the clinic by its called number. */
+  phoneNumbers: PhoneNumbersSchema,
   /**
    * Set when the clinic's contract ends: every recording and transcript expires within 30 days of
    * the termination date; the audit trail is kept for its own retention.
@@ -438,6 +443,8 @@ export const SubProcessorSchema = z
       z.enum(JURISDICTION_IDS as [JurisdictionId, ...JurisdictionId[]]),
       z.array(regionName).min(1),
     ),
+    /** The host names the voice service may reach at this vendor: the cell's DNS firewall allows exactly these. */
+    endpoints: EndpointsSchema,
   })
   .superRefine((sp, ctx) => {
     // seesPhi is what the BAA check reads, so it may not be false for data that is PHI on every call.
@@ -508,3 +515,4 @@ export type SiemEndpointConfig = z.output<typeof SiemEndpointSchema>;
 export type DatabaseConfig = z.output<typeof DatabaseSchema>;
 export type VoiceConfig = z.output<typeof VoiceSchema>;
 export type HumanAccessConfig = z.output<typeof HumanAccessSchema>;
+export type TelephonyConfig = z.output<typeof TelephonySchema>;

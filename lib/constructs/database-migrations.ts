@@ -7,13 +7,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { DatabasePlan } from '../database/plan';
 import { EncryptedLogGroup, LogRetention } from './encrypted-log-group';
 import { ScopedRole } from './scoped-role';
+import { acknowledgeVpcFunctionRole } from './vpc-function-role';
 
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
 /** The repository's versioned SQL files, applied in the order of their numbers. */
@@ -189,18 +189,7 @@ export class DatabaseMigrations extends Construct {
   }
 
   private acknowledgeFindings(): void {
-    const stack = Stack.of(this);
-    acknowledge(
-      this.role,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      'AWS\'s own policy for the network interfaces Lambda creates in the VPC for this function (ec2 network-interface actions, which take no resource ARN); maintained by AWS as Lambda changes, and held by this one function only.',
-    );
-    const logGroupId = stack.getLogicalId(this.logGroup.node.defaultChild as logs.CfnLogGroup);
-    acknowledge(
-      this.role.node.findChild('Permissions'),
-      `AwsSolutions-IAM5[Resource::<${logGroupId}.Arn>:log-stream:*]`,
-      'Lambda names the log streams of each execution environment itself; the permission covers only streams of the function\'s own log group.',
-    );
+    acknowledgeVpcFunctionRole(this.role, this.logGroup);
     const noDeadLetter =
       'CloudFormation calls this function once per deploy and waits for its answer: every failure is answered FAILED and fails the deploy, and an unanswered call fails it after the resource\'s ServiceTimeout. A dead-letter queue would hold the request (with its pre-signed response URL) for nobody to act on.';
     acknowledge(this.function, 'HIPAA.Security-LambdaDLQ', noDeadLetter);

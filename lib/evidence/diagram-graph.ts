@@ -176,6 +176,12 @@ function connectorEdges(ev: CellEvidence, nodes: Map<string, GraphNode>, add: Ad
     walkReferences(ev, props(task).ContainerDefinitions, task.stack, 'ContainerDefinitions', (t) => add(s, t, 'writes to'));
     const role = ev.index.target(props(task).TaskRoleArn, task.stack);
     if (role) assumableRoles(ev, role).forEach((target) => add(s, `stack:${target.stack.path}`, `assumes ${ev.name(target)}`));
+    // The credential broker: a function the task role may invoke, whose own role assumes a clinic's role for one call.
+    for (const fn of role ? invokableFunctions(ev, role) : []) {
+      const fnRole = ev.index.target(props(fn).Role, fn.stack);
+      const fnName = typeof props(fn).FunctionName === 'string' ? props(fn).FunctionName : ev.name(fn);
+      if (fnRole) assumableRoles(ev, fnRole).forEach((target) => add(s, `stack:${target.stack.path}`, `per call, through ${fnName}: ${ev.name(target)}`));
+    }
   }
 
   // Alert rules, drawn as one node per stack: the rules of a stack that notify a topic.
@@ -209,6 +215,17 @@ function assumableRoles(ev: CellEvidence, role: ResourceRef): ResourceRef[] {
     const arn = ev.index.literal({ 'Fn::GetAtt': [r.logicalId, 'Arn'] }, r.stack);
     return r !== role && arn !== undefined && self !== undefined && matchers.some((m) => m.test(arn)) && trusts(ev, r, self);
   });
+}
+
+/** Lambda functions of the cell that a role's policies allow it to invoke. */
+function invokableFunctions(ev: CellEvidence, role: ResourceRef): ResourceRef[] {
+  const statements = ev.resources('AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy')
+    .filter((p) => asList(props(p).Roles).some((r) => ev.index.target(r, p.stack) === role))
+    .flatMap((p) => statementsOf(props(p).PolicyDocument).map((st) => ({ st, stack: p.stack })));
+  return statements
+    .filter(({ st }) => st.Effect === 'Allow' && asList(st.Action).includes('lambda:InvokeFunction'))
+    .flatMap(({ st, stack }) => asList(st.Resource).map((r) => ev.index.target(r, stack)))
+    .filter((t): t is ResourceRef => t?.resource.Type === 'AWS::Lambda::Function');
 }
 
 /** Whether a role's trust policy lets the given role ARN assume it: both sides must agree for the path to exist. */

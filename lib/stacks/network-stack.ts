@@ -4,14 +4,18 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { CfnResource, Lazy } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, acknowledgeTemplateWarning } from '../compliance/acknowledge';
+import { DnsFirewall } from '../constructs/dns-firewall';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { guardDutyFargateAgentAccount } from '../constructs/guardduty-detector';
 import { ScopedRole } from '../constructs/scoped-role';
+import { cellPrefix } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
 export interface NetworkStackProps extends CellStackProps {
   /** Encrypts the flow log group. */
   readonly logsKey: kms.IKey;
+  /** The host names of the sub-processors the cell's voice service uses: the only internet names its DNS firewall answers. */
+  readonly subProcessorDomains: readonly string[];
 }
 
 /** Subnet group names, for stacks that place resources into them. */
@@ -32,6 +36,9 @@ const INTERFACE_ENDPOINTS: Record<string, ec2.InterfaceVpcEndpointAwsService> = 
   EcrDocker: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+  // The voice service invokes the credential broker without leaving the VPC.
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html
+  Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
 };
 
 /**
@@ -115,6 +122,10 @@ export class NetworkStack extends CellStack {
   public readonly vpc: ec2.Vpc;
   /** All VPC traffic, kept for the audit retention. */
   public readonly flowLogGroup: EncryptedLogGroup;
+  /** The interface endpoints' group: HTTPS from inside the VPC. */
+  public readonly endpointSecurityGroup: ec2.SecurityGroup;
+  /** Resolves only the declared sub-processors' and the cell's AWS names. */
+  public readonly dnsFirewall: DnsFirewall;
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, { description: `VPC, flow logs and private AWS endpoints of cell ${props.cell.id}`, ...props });
@@ -155,6 +166,14 @@ export class NetworkStack extends CellStack {
       maxAggregationInterval: ec2.FlowLogMaxAggregationInterval.ONE_MINUTE,
     });
 
+    this.dnsFirewall = new DnsFirewall(this, 'DnsFirewall', {
+      vpc: this.vpc,
+      subProcessorDomains: props.subProcessorDomains,
+      logsKey: props.logsKey,
+      retention: this.cell.retention,
+      namePrefix: cellPrefix(this),
+    });
+
     const s3Endpoint = this.vpc.addGatewayEndpoint('S3Endpoint', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }, { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
@@ -162,11 +181,11 @@ export class NetworkStack extends CellStack {
     for (const statement of s3EndpointPolicy(this.account, this.region)) s3Endpoint.addToPolicy(statement);
     // One group for all interface endpoints: HTTPS from inside the VPC only, nothing outbound.
     // The CIDR is the literal from config so that the compliance rules can read it.
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+    const endpointSecurityGroup = (this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
       description: 'AWS API interface endpoints: HTTPS from inside the VPC only',
       allowAllOutbound: false,
-    });
+    }));
     endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(this.cell.vpcCidr), ec2.Port.tcp(443), 'HTTPS from inside the VPC');
     for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS)) {
       const endpoint = this.vpc.addInterfaceEndpoint(`${name}Endpoint`, {

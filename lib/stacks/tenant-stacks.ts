@@ -13,13 +13,13 @@ import {
   accessLogBucketName,
   breakGlassRoleName,
   deployPathRoleArns,
+  credentialBrokerRoleName,
   keyAliasName,
   phiBucketName,
   PROTECTED_ROLE_TAG,
   roleArn,
   tenantAccessRoleName,
   tenantReplicationRoleName,
-  voiceTaskRoleName,
 } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 
@@ -95,14 +95,32 @@ export class TenantStack extends CellStack {
     this.key.allowUseByRoles('OnlyThisTenantsRolesThroughS3', allowedRoleArns(this, tenantId), 's3');
     this.key.denyOutsideNetwork('TenantRoleOnlyFromTheCellNetwork', networkBoundRoleArns(this, tenantId), props.sourceVpcId);
 
-    // Only the voice service's task role of this cell may assume the tenant role.
+    // Only the cell's credential broker (for one call, naming the call as source identity) and break-glass may assume the tenant role.
+    // The account with aws:PrincipalArn, not the role ARNs: a trust naming a role ARN fails while that role does not exist yet.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceidentity
+    const broker = roleArn(this, credentialBrokerRoleName(this));
     this.accessRole = new ScopedRole(this, 'AccessRole', {
       roleName: tenantAccessRoleName(this, tenantId),
       description: `Reads and writes the PHI of tenant ${tenantId} only`,
       assumedBy: new iam.AccountRootPrincipal().withConditions({
-        ArnEquals: { 'aws:PrincipalArn': roleArn(this, voiceTaskRoleName(this)) },
+        ArnEquals: { 'aws:PrincipalArn': broker },
+        Null: { 'sts:SourceIdentity': 'false' },
       }),
     });
+    this.accessRole.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({
+        sid: 'BrokerTagsTheSessionWithTheCall',
+        actions: ['sts:TagSession', 'sts:SetSourceIdentity'],
+        principals: [new iam.AccountRootPrincipal()],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': broker } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'BreakGlass',
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.AccountRootPrincipal()],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': roleArn(this, breakGlassRoleName(this)) } },
+      }),
+    );
     const replicationRole = new ScopedRole(this, 'ReplicationRole', {
       roleName: tenantReplicationRoleName(this, tenantId),
       description: `Replicates the PHI of tenant ${tenantId} to the cell's DR region`,

@@ -11,11 +11,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeProviderCredential } from '../compliance/acknowledge';
+import { numberMapOf } from '../broker/number-map';
+import { TenantConfig } from '../config';
+import { CredentialBroker } from '../constructs/credential-broker';
 import { EncryptedLogGroup } from '../constructs/encrypted-log-group';
 import { guardDutyFargateAgentAccount } from '../constructs/guardduty-detector';
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
-import { cellPrefix, PROTECTED_ROLE_TAG, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
+import { cellPrefix, credentialBrokerRoleName, PROTECTED_ROLE_TAG, roleArn, tenantAccessRoleName, voiceTaskRoleName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -30,6 +33,10 @@ export interface VoiceStackProps extends CellStackProps {
   readonly accessLogs: s3.IBucket;
   /** Joining this group lets the service reach the database. */
   readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
+  /** The VPC interface endpoints' group (Network stack): the credential broker connects to it only. */
+  readonly endpointSecurityGroup: ec2.ISecurityGroup;
+  /** The clinics of the cell, for the broker's number map. */
+  readonly tenants: readonly TenantConfig[];
 }
 
 /** Long-lived WebSocket media streams of a call must not be cut by the load balancer. */
@@ -40,13 +47,16 @@ const CONTAINER_USER = '10001:10001';
 /**
  * The voice service of a cell: an ECS Fargate service, running its image by digest, in
  * the private subnets of every zone, and an internet-facing, TLS-only Application Load Balancer
- * with AWS WAF. The service reaches a clinic's data only by assuming that clinic's tenant role.
+ * with AWS WAF. The service holds no access to any clinic: for each call it hands the telephony
+ * provider's signed request to the cell's credential broker, which returns that clinic's credentials
+ * for that call.
  */
 export class VoiceStack extends CellStack {
   public readonly service: ecs.FargateService;
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly taskRole: ScopedRole;
   public readonly executionRole: ScopedRole;
+  public readonly credentialBroker: CredentialBroker;
   /** The service's record of which PHI it read and wrote, for whom. */
   public readonly auditLogGroup: EncryptedLogGroup;
   public readonly wafLogGroup: EncryptedLogGroup;
@@ -87,7 +97,10 @@ export class VoiceStack extends CellStack {
       acknowledgeProviderCredential(s, reason);
       return s;
     };
-    const telephonyToken = secret('TelephonyAuthToken', 'telephony-auth-token', 'Auth token that verifies webhooks from the telephony provider');
+    // The auth token signs the provider's webhooks: only the credential broker reads it, so a compromised task cannot sign.
+    const telephonyToken = secret('TelephonyAuthToken', 'telephony-auth-token', 'Auth token that verifies webhooks from the telephony provider; read by the credential broker only');
+    // For Twilio-style providers an API key distinct from the auth token: it calls the provider's API and signs nothing.
+    const telephonyApiKey = secret('TelephonyApiKey', 'telephony-api-key', 'API key the voice service calls the telephony provider\'s API with; cannot verify or sign webhooks');
     const modelApiKey = secret('ModelApiKey', 'model-api-key', 'API key of the speech and language model provider');
 
     // Roles ---------------------------------------------------------------------------------
@@ -99,7 +112,7 @@ export class VoiceStack extends CellStack {
     });
     this.taskRole = new ScopedRole(this, 'TaskRole', {
       roleName: voiceTaskRoleName(this),
-      description: 'The voice service: reaches a clinic\'s data only by assuming that clinic\'s tenant role',
+      description: 'The voice service: no access to any clinic; obtains one call\'s credentials of the called clinic from the credential broker',
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
         conditions: {
           StringEquals: { 'aws:SourceAccount': this.account },
@@ -108,14 +121,22 @@ export class VoiceStack extends CellStack {
       }),
     });
     Tags.of(this.taskRole).add(PROTECTED_ROLE_TAG, 'true');
-    const tenantRoles = roleArn(this, tenantAccessRoleName(this, '*'));
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'AssumeTenantRolesOfThisCell', actions: ['sts:AssumeRole'], resources: [tenantRoles] }));
     this.auditLogGroup.grantWrite(this.taskRole);
-    acknowledge(
-      this.taskRole.node.findChild('Permissions'),
-      `AwsSolutions-IAM5[Resource::${tenantRoles}]`,
-      'The service serves every clinic of its cell and must assume each clinic\'s tenant role, including clinics added later; the pattern names only tenant roles of this cell, and each tenant role trusts only this task role.',
-    );
+    this.credentialBroker = new CredentialBroker(this, 'CredentialBroker', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.database },
+      endpointSecurityGroup: props.endpointSecurityGroup,
+      signingSecret: telephonyToken,
+      secretsKey: props.secretsKey,
+      logsKey: props.logsKey,
+      retention,
+      telephony: voice.telephony,
+      numbers: numberMapOf(props.tenants),
+      tenantRoleArnPattern: roleArn(this, tenantAccessRoleName(this, '{tenant}')),
+      roleName: credentialBrokerRoleName(this),
+      functionName: `${prefix}-credential-broker`,
+    });
+    this.credentialBroker.grantInvoke(this.taskRole);
 
     // Cluster, task and service ---------------------------------------------------------------
     const cluster = new ecs.Cluster(this, 'Cluster', {
@@ -148,12 +169,12 @@ export class VoiceStack extends CellStack {
       logging: ecs.LogDrivers.awsLogs({ logGroup: serviceLogs, streamPrefix: 'voice', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
       environment: {
         CELL_ID: this.cell.id,
-        TENANT_ROLE_ARN_PATTERN: roleArn(this, tenantAccessRoleName(this, '{tenant}')),
+        CREDENTIAL_BROKER_FUNCTION: this.credentialBroker.function.functionName,
         AUDIT_LOG_GROUP: this.auditLogGroup.logGroupName,
         PORT: String(voice.containerPort),
       },
       secrets: {
-        TELEPHONY_AUTH_TOKEN: ecs.Secret.fromSecretsManager(telephonyToken),
+        TELEPHONY_API_KEY: ecs.Secret.fromSecretsManager(telephonyApiKey),
         MODEL_API_KEY: ecs.Secret.fromSecretsManager(modelApiKey),
       },
     });
@@ -178,15 +199,17 @@ export class VoiceStack extends CellStack {
     acknowledge(
       taskDefinition,
       'AwsSolutions-ECS2',
-      'The environment holds ids and names only (cell id, log group name, the tenant role naming pattern, the port); both credentials come from Secrets Manager as secrets.',
+      'The environment holds ids and names only (cell id, log group name, the credential broker\'s function name, the port); both credentials come from Secrets Manager as secrets.',
     );
 
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
-      description: 'Voice service: traffic from the load balancer only; out to HTTPS providers and the database',
+      description: 'Voice service: traffic from the load balancer only; out to HTTPS (names the DNS firewall allows) and the database',
       allowAllOutbound: false,
     });
-    serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to telephony, model providers and AWS APIs');
+    // Security groups cannot name hosts: HTTPS to any address, whose names the cell's DNS firewall limits to the declared
+    // sub-processors and AWS endpoints (README, "Egress"); a connection to a bare IP address is what remains open.
+    serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the declared sub-processors and AWS endpoints (DNS firewall allow-list)');
     this.service = new ecs.FargateService(this, 'Service', {
       serviceName: `${prefix}-voice`,
       cluster,
@@ -260,11 +283,14 @@ export class VoiceStack extends CellStack {
       certificates: [certificate],
       open: false,
     });
+    // TLS to the container as well: it presents a certificate it generates at start (README, image contract). The load
+    // balancer encrypts to HTTPS targets but does not validate their certificates, so a self-signed one serves.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-routing-configuration
     https.addTargets('Voice', {
       port: voice.containerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
       targets: [this.service],
-      healthCheck: { path: voice.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
+      healthCheck: { protocol: elbv2.Protocol.HTTPS, path: voice.healthCheckPath, healthyHttpCodes: '200', interval: Duration.seconds(15) },
       deregistrationDelay: Duration.seconds(60),
       stickinessCookieDuration: undefined,
     });

@@ -290,6 +290,7 @@ describe('config validation', () => {
     baa: { signed: true, date: '2026-01-01' },
     dpa: { signed: true, date: '2026-01-01' },
     processingRegions: { US: ['us-east-1'], EU: ['eu-west-1'] },
+    endpoints: { US: ['api.us.llm.example.com'], EU: ['api.eu.llm.example.com'] },
     ...over,
   });
 
@@ -473,7 +474,7 @@ describe('config safety: no flag switches off a check, no contradiction passes',
   test('carriesPhi: false cannot switch off the BAA check while the cell holds a clinic', () => {
     const problems = broken((r) => {
       r.subProcessors = [
-        { id: 'example-llm', name: 'Example Language Models Inc.', role: 'language-model', purpose: 'Drafts answers', dataCategories: ['transcript'], seesPhi: true, baa: { signed: false }, dpa: { signed: false }, processingRegions: { US: ['us-east-1'] } },
+        { id: 'example-llm', name: 'Example Language Models Inc.', role: 'language-model', purpose: 'Drafts answers', dataCategories: ['transcript'], seesPhi: true, baa: { signed: false }, dpa: { signed: false }, processingRegions: { US: ['us-east-1'] }, endpoints: { global: ['api.llm.example.com'] } },
       ];
       r.cells[0].subProcessors = ['example-llm'];
       r.cells[0].carriesPhi = false;
@@ -489,7 +490,7 @@ describe('config safety: no flag switches off a check, no contradiction passes',
   ])('refuses seesPhi: false for a %s sub-processor receiving %j: that flag would switch off the BAA check', (role, dataCategories, wording) => {
     const problems = broken((r) => {
       r.subProcessors = [
-        { id: 'example-sp', name: 'Example Co.', role, purpose: 'Handles calls', dataCategories, seesPhi: false, baa: { signed: false }, dpa: { signed: false }, processingRegions: { US: ['us-east-1'] } },
+        { id: 'example-sp', name: 'Example Co.', role, purpose: 'Handles calls', dataCategories, seesPhi: false, baa: { signed: false }, dpa: { signed: false }, processingRegions: { US: ['us-east-1'] }, endpoints: { global: ['api.example.com'] } },
       ];
       r.cells[0].subProcessors = ['example-sp'];
     });

@@ -103,7 +103,8 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(diagram).toContain('["us-east/Tenant-us-east-c001"]');
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
     expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
-    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-us-east-c001"\|/);
+    expect(diagram).toMatch(/-->\|"per call, through vp-us-east-credential-broker: vp-us-east-tenant-us-east-c001"\|/);
+    expect(diagram).not.toMatch(/-->\|"assumes vp-us-east-tenant-/);
   });
 
   test('the CLI writes the reports and prints their paths', () => {

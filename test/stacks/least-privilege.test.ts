@@ -35,7 +35,7 @@ describe('2. changes to the roles on a path to PHI alert from every region and a
     for (const event of ['CreateRole', 'DeleteRole', 'UpdateAssumeRolePolicy', 'PutRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'PutRolePermissionsBoundary', 'UntagRole']) {
       expect(pattern).toContain(`$.eventName = "${event}"`);
     }
-    for (const name of ['vp-us-east-tenant-*', 'vp-us-east-break-glass', 'vp-us-east-voice-task', 'vp-us-east-broker*']) {
+    for (const name of ['vp-us-east-tenant-*', 'vp-us-east-break-glass', 'vp-us-east-voice-task', 'vp-us-east-credential-broker']) {
       expect(pattern).toContain(`$.requestParameters.roleName = "${name}"`);
     }
     // The filter reads the multi-region trail's log group, and its alarm tells the breach contacts.
@@ -51,7 +51,7 @@ describe('2. changes to the roles on a path to PHI alert from every region and a
         .sort();
     expect(tagged(`Tenant-${tenant}`)).toEqual([`vp-us-east-tenant-${tenant}`, `vp-us-east-tenant-${tenant}-replication`]);
     expect(tagged('Access')).toEqual(['vp-us-east-break-glass']);
-    expect(tagged('Voice')).toEqual(['vp-us-east-voice-task']);
+    expect(tagged('Voice')).toEqual(['vp-us-east-credential-broker', 'vp-us-east-voice-task']);
   });
 
   test('operator, auditor and break-glass are denied every IAM change to those roles, by name and by tag', () => {
@@ -59,7 +59,7 @@ describe('2. changes to the roles on a path to PHI alert from every region and a
     for (const name of ['vp-us-east-operator', 'vp-us-east-auditor', 'vp-us-east-break-glass']) {
       const denies = statementsOf('Access', roles[name].id).filter((s: any) => s.Effect === 'Deny');
       const byName = denies.find((s: any) => s.Sid === 'NeverChangeProtectedRolesByName');
-      expect(byName.Resource).toEqual(expect.arrayContaining([`arn:aws:iam::${ACCOUNT}:role/vp-us-east-tenant-*`, `arn:aws:iam::${ACCOUNT}:role/vp-us-east-broker*`]));
+      expect(byName.Resource).toEqual(expect.arrayContaining([`arn:aws:iam::${ACCOUNT}:role/vp-us-east-tenant-*`, `arn:aws:iam::${ACCOUNT}:role/vp-us-east-credential-broker`]));
       expect(actionsOf(byName)).toEqual(expect.arrayContaining(['iam:CreateRole', 'iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PassRole', 'iam:UntagRole']));
       const byTag = denies.find((s: any) => s.Sid === 'NeverChangeProtectedRolesByTag');
       expect(byTag.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/vp:protected-role': 'true' } });
@@ -97,7 +97,7 @@ describe('3. stolen tenant credentials do not work outside the cell network', ()
 
   test('the S3 gateway endpoint admits this account\'s buckets and the ECR layer bucket only; interface endpoints this account\'s resources', () => {
     const endpoints = resourcesOfType(json('Network'), 'AWS::EC2::VPCEndpoint').map(([, e]) => e.Properties);
-    expect(endpoints.length).toBe(7);
+    expect(endpoints.length).toBe(8);
     for (const endpoint of endpoints) {
       const statements = endpoint.PolicyDocument.Statement as any[];
       expect(statements[0].Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': ACCOUNT } });

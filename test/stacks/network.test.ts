@@ -76,10 +76,10 @@ describe('NetworkStack', () => {
     expect(s3[0][1].Properties.RouteTableIds).toHaveLength(6);
   });
 
-  test('reaches KMS, Secrets Manager, ECR, CloudWatch Logs and STS through private-DNS interface endpoints', () => {
+  test('reaches KMS, Secrets Manager, ECR, CloudWatch Logs, STS and Lambda (the credential broker) through private-DNS interface endpoints', () => {
     const interfaces = resourcesOfType(json, 'AWS::EC2::VPCEndpoint').filter(([, e]) => e.Properties.VpcEndpointType === 'Interface');
     const services = interfaces.map(([, e]) => String(e.Properties.ServiceName).replace("com.amazonaws.us-east-1.", "")).sort();
-    expect(services).toEqual(['ecr.api', 'ecr.dkr', 'kms', 'logs', 'secretsmanager', 'sts']);
+    expect(services).toEqual(['ecr.api', 'ecr.dkr', 'kms', 'lambda', 'logs', 'secretsmanager', 'sts']);
     for (const [, e] of interfaces) expect(e.Properties.PrivateDnsEnabled).toBe(true);
   });
 

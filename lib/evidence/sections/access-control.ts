@@ -4,6 +4,7 @@ import { actionsOf, conditionsOf, isTransportOnly, principalsOf } from '../polic
 import { props, statementsOf } from '../template';
 import { databaseIsolation } from './database';
 import { resourcePolicies, roleTrusts } from './resource-policies';
+import { clinicRoleAccess } from './voice-data-path';
 
 /** 164.312(a)(1) access control: who may use each key, what buckets refuse, who may assume each role. */
 export function accessControl(ev: CellEvidence): string {
@@ -49,6 +50,7 @@ export function accessControl(ev: CellEvidence): string {
     table(['Protected resource', 'Sid', 'Denied to', 'Denied actions', 'Denied when'], denyRows),
     '#### Who may assume each IAM role (trust policies)',
     table(['Role', 'Trusted principal', 'Action', 'Trust conditions', 'Maximum session'], roleRows),
+    clinicRoleAccess(ev),
     databaseIsolation(ev),
   );
 }

@@ -1,6 +1,7 @@
 import { isRegionIn } from '../../config/jurisdictions';
 import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, code, table } from '../markdown';
+import { allowedEndpoints } from './voice-data-path';
 
 /** `signed 2026-01-15`, `not signed`. */
 function agreement(a: { signed: boolean; date?: string } | undefined): string {
@@ -47,5 +48,6 @@ export function subProcessorsSection(ev: CellEvidence): string {
       ? 'This cell carries PHI.'
       : 'This cell carries no PHI: it holds no clinics (config validation refuses a clinic in a cell marked `carriesPhi: false`, and a sub-processor marked `seesPhi: false` whose role or data categories are a call\'s content).',
     table(['Name', 'Role', 'Purpose', 'Data categories', 'Sees PHI', 'BAA', 'DPA', `Processing regions (${j})`], rows, '_This cell uses no sub-processors._'),
+    allowedEndpoints(ev),
   );
 }

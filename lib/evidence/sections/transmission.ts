@@ -3,6 +3,7 @@ import { blocks, cell, table, yesNo } from '../markdown';
 import { tlsDenyOf } from '../policies';
 import { ResourceRef, asList, props } from '../template';
 import { resourcePolicies } from './resource-policies';
+import { callHops } from './voice-data-path';
 
 /** A network endpoint of the cell and how it protects data in transit. */
 export interface TransitEndpoint {
@@ -68,6 +69,7 @@ export function transmissionSecurity(ev: CellEvidence): string {
   });
   return blocks(
     '### (e) Transmission security — 45 CFR 164.312(e)(1)',
+    callHops(ev),
     '#### Endpoints',
     table(['Endpoint', 'Kind', 'Protocol and port / service', 'Encryption in transit'], endpoints),
     '#### Resource policies that refuse unencrypted requests',

@@ -205,10 +205,11 @@ describe('DeploySafety-FunctionLogGroupOwned', () => {
     expect(FunctionLogGroupOwned(fn.node.defaultChild as CfnResource)).toEqual(['log-group-created-at-run-time']);
   });
 
-  test('passes every function of our cell (the default-security-group provider, the database migrations), each logging to our group', () => {
+  test('passes every function of our cell (the default-security-group provider, the database migrations, the credential broker), each logging to our group', () => {
     expect(verdictsOnOurCell(FunctionLogGroupOwned)).toEqual({
       'us-east/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Handler': COMPLIANT,
       'us-east/Data/Migrations/Function/Resource': COMPLIANT,
+      'us-east/Voice/CredentialBroker/Function/Resource': COMPLIANT,
     });
   });
 });
