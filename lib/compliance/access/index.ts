@@ -1,0 +1,3 @@
+export * from './cell-templates';
+export * from './designed';
+export * from './reachability';
