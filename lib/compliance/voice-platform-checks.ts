@@ -14,6 +14,7 @@ import { KmsKeyRotatedAndRetained } from './rules/kms-key-rotated-and-retained';
 import { NoHiddenFunctionOrRole } from './rules/no-hidden-function-or-role';
 import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-retained';
 import { ResourceInJurisdiction } from './rules/resource-in-jurisdiction';
+import { NoPathToPhi } from './rules/no-path-to-phi';
 
 export const VOICE_PLATFORM_PACK = 'VoicePlatform';
 
@@ -109,6 +110,15 @@ export class VoicePlatformChecks extends NagPack {
         'the shared voice service reaches a tenant\'s data only by assuming that tenant\'s role.',
       level: NagMessageLevel.ERROR,
       rule: NoCrossTenantAccess,
+      node,
+    });
+    this.applyRule({
+      info: 'A principal that is not designed to (break-glass, a clinic\'s own roles, its replication or backup service role, the credential broker) can reach a clinic\'s PHI through a chain of assumed roles.',
+      explanation:
+        'Computed from the cell\'s templates by evaluating trust, identity, boundary, bucket and key policies the way IAM does ' +
+        '(lib/compliance/access). Close the path (trust, policy or guardrail), or add the principal to the designed list with its reason.',
+      level: NagMessageLevel.ERROR,
+      rule: NoPathToPhi,
       node,
     });
     this.applyRule({
