@@ -208,9 +208,8 @@ export function reachability(cell: CellTemplates, options: ReachabilityOptions):
       for (const id of candidates) {
         if (direct.has(id)) continue;
         const object = `${t.bucketArn}/any-object`;
-        const read = OBJECT_READS.find((action) => ask(id, action, object, t.bucketPolicy));
-        if (!read) continue;
         const acct = callerOf(id).acct ?? account;
+        // The key first: its policy admits few principals, so most candidates are settled by one evaluation.
         const decrypt =
           !t.keyArn ||
           ask(id, 'kms:Decrypt', t.keyArn, t.keyPolicy, {
@@ -219,7 +218,9 @@ export function reachability(cell: CellTemplates, options: ReachabilityOptions):
             'kms:ResourceAliases': t.aliases,
             'kms:EncryptionContext:aws:s3:arn': object,
           });
-        if (decrypt) direct.set(id, { principal: id, action: `${read} + kms:Decrypt`, resource: object });
+        const read = decrypt ? OBJECT_READS.find((action) => ask(id, action, object, t.bucketPolicy)) : undefined;
+        if (!read) continue;
+        direct.set(id, { principal: id, action: `${read} + kms:Decrypt`, resource: object });
       }
     }
 

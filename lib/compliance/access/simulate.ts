@@ -41,9 +41,18 @@ export interface Request {
   readonly resourcePolicy?: PolicyDocument;
 }
 
+const loaded = new WeakMap<PolicyDocument, Map<string, unknown>>();
+
 /** Whether AWS would allow the request under these policies (no SCPs or RCPs: the app has none). */
 export function isAllowed(request: Request): boolean {
-  const load = (policy: PolicyDocument, name: string) => loadPolicy(policy as any, { name });
+  const load = (policy: PolicyDocument, name: string) => {
+    // Parsing dominates an evaluation; the same documents are asked about many times, so each is parsed once per name.
+    let byName = loaded.get(policy);
+    if (!byName) loaded.set(policy, (byName = new Map()));
+    let done = byName.get(name);
+    if (!done) byName.set(name, (done = loadPolicy(policy as any, { name })));
+    return done;
+  };
   const result = authorize({
     request: new AwsRequestImpl(request.principal, { resource: request.resource, accountId: request.resourceAccount }, request.action, new RequestContextImpl(request.context)),
     sessionPolicy: undefined,
