@@ -42,4 +42,12 @@ describe('people hold no deploy rights', () => {
     const unbounded = roles.filter(([, r]: any) => r.Properties.PermissionsBoundary !== 'arn:aws:iam::111111111111:policy/vp-us-east-role-boundary').map(([id]) => id);
     expect(unbounded).toEqual([]);
   });
+
+  // The CLI assumes the lookup role only to resolve missing context (context providers); the app makes no lookups.
+  // https://docs.aws.amazon.com/cdk/v2/guide/context.html
+  test('synthesis needs no lookup role: no context lookup is missing from the assembly', () => {
+    const stacks = s.stacks('us-east');
+    expect(stacks.length).toBeGreaterThan(5);
+    expect(stacks.flatMap((a) => a.assembly.manifest.missing ?? [])).toEqual([]);
+  });
 });
