@@ -1,5 +1,4 @@
 import { CellNaming, roleBoundaryPolicyName } from '../naming';
-import { CDK_QUALIFIER } from '../stacks/access-stack';
 
 type Document = { Version: '2012-10-17'; Statement: Record<string, unknown>[] };
 
@@ -41,5 +40,3 @@ export function roleBoundaryDocument(naming: CellNaming): Document {
     ],
   };
 }
-
-export { CDK_QUALIFIER };

@@ -3,8 +3,7 @@ import * as path from 'node:path';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { CellStage } from '../../cell-stage';
-import { roleBoundaryArn, roleBoundaryDocument } from '../../deploy/bootstrap-policies';
-import { CellTemplates, ClinicReach, designedPrincipals, reachability } from '../access';
+import { CellTemplates, ClinicReach, cellReachability } from '../access';
 
 /**
  * No principal other than the designed ones (lib/compliance/access/designed.ts) can reach a clinic's
@@ -39,7 +38,7 @@ function violationsOf(stage: CellStage): CellFindings | undefined {
   let findings: CellFindings | undefined;
   if (templates) {
     const naming = { platform: stage.platform, cell: stage.cell };
-    const result = reachability(templates, { designed: designedPrincipals(naming), knownPolicies: { [roleBoundaryArn(naming)]: roleBoundaryDocument(naming) } });
+    const result = cellReachability(templates, naming);
     findings = { clinics: result.length, byRole: rolesToBlame(result) };
   }
   cache.set(stage, findings);

@@ -1,5 +1,4 @@
-import { ClinicReach, Reach, designedPrincipals, reachability } from '../../compliance/access';
-import { roleBoundaryArn, roleBoundaryDocument } from '../../deploy/bootstrap-policies';
+import { ClinicReach, Reach, cellReachability } from '../../compliance/access';
 import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, code, table } from '../markdown';
 import { props } from '../template';
@@ -10,10 +9,9 @@ import { props } from '../template';
  * computation as the NoPathToPhi rule. Clinics with the same shape of rows share one table.
  */
 export function phiReachSection(ev: CellEvidence): string {
-  const naming = ev.naming;
-  const result = reachability(
+  const result = cellReachability(
     { cellId: ev.cell.id, account: ev.cell.account, stacks: ev.stacks.map((s) => ({ stackName: s.stackName, region: s.region, template: s.template as any })) },
-    { designed: designedPrincipals(naming), knownPolicies: { [roleBoundaryArn(naming)]: roleBoundaryDocument(naming) } },
+    ev.naming,
   );
   const alerts = alertsByRole(ev);
   const groups = new Map<string, { clinics: string[]; rows: string[][] }>();

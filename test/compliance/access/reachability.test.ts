@@ -1,21 +1,16 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { CellTemplates, designedPrincipals, reachability } from '../../../lib/compliance/access';
-import { roleBoundaryArn, roleBoundaryDocument } from '../../../lib/deploy/bootstrap-policies';
+import { CellTemplates, cellReachability } from '../../../lib/compliance/access';
 import { fixtureConfig, fixtureTenantId } from '../../fixtures/config';
 import { Synthesized, synthesize, synthesized } from '../../helpers';
 
-export function cellOf(s: Synthesized, cellId = 'us-east'): CellTemplates {
+function cellOf(s: Synthesized, cellId = 'us-east'): CellTemplates {
   const cell = s.config.cells.find((c) => c.id === cellId)!;
   return { cellId, account: cell.account, stacks: s.stacks(cellId).map((a) => ({ stackName: a.stackName, region: a.environment.region, template: a.template })) };
 }
 
 describe('who can reach each clinic\'s data (lib/compliance/access)', () => {
   const config = fixtureConfig({ cells: 1, tenantsPerCell: 2 });
-  const naming = { platform: config.platform, cell: config.cells[0] };
-  const result = reachability(cellOf(synthesized(config, { packs: false })), {
-    designed: designedPrincipals(naming),
-    knownPolicies: { [roleBoundaryArn(naming)]: roleBoundaryDocument(naming) },
-  });
+  const result = cellReachability(cellOf(synthesized(config, { packs: false })), { platform: config.platform, cell: config.cells[0] });
   const reachers = (n: number) => result.find((c) => c.clinic === fixtureTenantId('us-east', n))!.reachers;
   const ids = (n: number) => reachers(n).map((r) => r.principal.id);
 
