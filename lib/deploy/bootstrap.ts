@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CellNaming, cellPrefix, roleBoundaryPolicyName } from '../naming';
+import { CellNaming, cellPrefix, keyAliasName, roleBoundaryPolicyName } from '../naming';
 import { roleBoundaryDocument } from './bootstrap-policies';
 
 type Template = { Resources?: Record<string, { Type: string }> };
@@ -25,8 +25,6 @@ const SERVICE_PREFIX: Record<string, string> = {
 const NEVER_IN_A_DEPLOY = [
   's3:GetObject*',
   's3:RestoreObject',
-  'kms:Decrypt',
-  'kms:ReEncryptFrom',
   'secretsmanager:GetSecretValue',
   'rds-db:connect',
   'logs:GetLogEvents',
@@ -53,13 +51,25 @@ export function servicesOf(templates: readonly Template[]): string[] {
   return [...services].sort();
 }
 
-/** The scoped execution policy: the services of the app's resource types, with PHI and secret reads denied. */
-export function executionPolicyDocument(templates: readonly Template[]) {
+/**
+ * The scoped execution policy: the services of the app's resource types, with PHI and secret reads
+ * denied. Decrypting is denied with the clinics' keys only: services that CloudFormation calls may
+ * decrypt with the cell's other keys on its behalf (forward access sessions).
+ */
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html
+export function executionPolicyDocument(templates: readonly Template[], naming: CellNaming) {
   return {
     Version: '2012-10-17',
     Statement: [
       { Sid: 'ManageTheAppsResourceTypes', Effect: 'Allow', Action: servicesOf(templates).map((s) => `${s}:*`), Resource: '*' },
       { Sid: 'NeverReadPhiOrSecrets', Effect: 'Deny', Action: NEVER_IN_A_DEPLOY, Resource: '*' },
+      {
+        Sid: 'NeverDecryptWithAClinicsKey',
+        Effect: 'Deny',
+        Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': `alias/${keyAliasName(naming, 'tenant-*')}` } },
+      },
     ],
   };
 }
@@ -74,7 +84,7 @@ export function bootstrapPlan(naming: CellNaming, templates: readonly Template[]
   mkdirSync(dir, { recursive: true });
   const execution = path.join(dir, 'execution-policy.json');
   const boundary = path.join(dir, 'role-boundary.json');
-  writeFileSync(execution, `${JSON.stringify(executionPolicyDocument(templates), null, 2)}\n`);
+  writeFileSync(execution, `${JSON.stringify(executionPolicyDocument(templates, naming), null, 2)}\n`);
   writeFileSync(boundary, `${JSON.stringify(roleBoundaryDocument(naming), null, 2)}\n`);
   const account = naming.cell.account;
   const policyArn = (name: string) => `arn:aws:iam::${account}:policy/${name}`;

@@ -31,7 +31,12 @@ describe('npm run bootstrap -- <cell>', () => {
     expect(text).not.toContain('AdministratorAccess');
     // A service no resource type of the app uses is not there.
     expect(allowed).not.toContain('dynamodb:*');
-    expect(policy.Statement.find((s: any) => s.Effect === 'Deny').Action).toEqual(expect.arrayContaining(['s3:GetObject*', 'kms:Decrypt']));
+    expect(policy.Statement.find((s: any) => s.Sid === 'NeverReadPhiOrSecrets').Action).toEqual(expect.arrayContaining(['s3:GetObject*', 'secretsmanager:GetSecretValue']));
+    expect(policy.Statement.find((s: any) => s.Sid === 'NeverDecryptWithAClinicsKey')).toMatchObject({
+      Effect: 'Deny',
+      Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],
+      Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': 'alias/vp-us-east/tenant-*' } },
+    });
   });
 
   test('refuses an unknown cell by name', () => {
