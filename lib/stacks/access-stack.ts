@@ -167,6 +167,24 @@ export class AccessStack extends CellStack {
         resources: this.cdkDeployRoleArns(),
       }),
     );
+    // `npm run deploy` checks, read-only, before it deploys (README, "Deploy a region").
+    this.allow(role, 'cloudformation:ListStacks has no resource-level permissions; it lists stack names and states, which the deploy preflight checks for clinics removed from config.', {
+      sid: 'PreflightListStacks',
+      actions: ['cloudformation:ListStacks'],
+      resources: ['*'],
+    });
+    this.allow(role, 'The cell\'s own stacks (named <cell>-*) in its primary and DR regions; CloudFormation generates the stack id suffix.', {
+      sid: 'PreflightReadTheCellsStacksAndImage',
+      actions: ['cloudformation:ListStackResources'],
+      resources: [this.cell.primaryRegion, this.cell.drRegion].map((region) => `arn:${this.partition}:cloudformation:${region}:${this.account}:stack/${this.cell.id}-*/*`),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PreflightReadTheVoiceImage',
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: [`arn:${this.partition}:ecr:${this.region}:${this.account}:repository/${cellPrefix(this)}/voice`],
+      }),
+    );
     return role;
   }
 

@@ -31,7 +31,16 @@ describe('people hold no deploy rights', () => {
     });
     const provider = Object.values(access).find((r: any) => r.Type === 'AWS::IAM::OIDCProvider') as any;
     expect(provider.Properties.Url).toBe('https://token.actions.githubusercontent.com');
-    const resources = policiesOf(logicalIdOf('vp-us-east-ci-deploy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement).flatMap((st: any) => st.Resource);
+    const statements = policiesOf(logicalIdOf('vp-us-east-ci-deploy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    // Besides the preflight's reads, it may only assume the bootstrap deploy and publishing roles.
+    expect(statements.filter((st: any) => JSON.stringify(st.Action).includes('sts:')).map((st: any) => st.Sid)).toEqual(['DeployThroughCdkBootstrapRoles']);
+    expect(statements.flatMap((st: any) => [st.Action].flat()).filter((a: string) => !a.startsWith('sts:')).sort()).toEqual([
+      'cloudformation:ListStackResources',
+      'cloudformation:ListStacks',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+    const resources = statements.find((st: any) => st.Sid === 'DeployThroughCdkBootstrapRoles').Resource;
     expect(resources).toHaveLength(6);
     expect(resources.every((r: string) => /:role\/cdk-hnb659fds-(deploy|file-publishing|image-publishing)-role-111111111111-us-(east-1|west-2)$/.test(r))).toBe(true);
   });
