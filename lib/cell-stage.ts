@@ -1,6 +1,9 @@
 import { Stage, StageProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { PermissionsBoundary } from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { CellConfig, endpointsFor, PlatformConfig, SubProcessorConfig, TenantConfig } from './config';
+import { roleBoundaryPolicyName } from './naming';
 import { AccessStack } from './stacks/access-stack';
 import { AuditStack } from './stacks/audit-stack';
 import { DataStack } from './stacks/data-stack';
@@ -131,5 +134,11 @@ export class CellStage extends Stage {
       primary.addStackDependency(this.audit, 'access logs go to the access-log bucket; the trail records data events');
       this.tenantStacks.push(primary);
     }
+
+    // Every role of the cell is bounded by the policy `npm run bootstrap` creates (README, "Deploys"); deploys need the same boundary.
+    // https://docs.aws.amazon.com/cdk/v2/guide/customize-permissions-boundaries.html
+    PermissionsBoundary.of(this).apply(
+      iam.ManagedPolicy.fromManagedPolicyArn(this.keys, 'RoleBoundary', `arn:aws:iam::${cell.account}:policy/${roleBoundaryPolicyName(common)}`),
+    );
   }
 }

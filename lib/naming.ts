@@ -176,3 +176,13 @@ export function auditorRoleName(naming: CellNaming): string {
 export function restoreTestingPlanName(naming: CellNaming): string {
   return `${cellPrefix(naming)}_database_restore_test`.replace(/-/g, '_');
 }
+
+/** The role that CI assumes through OIDC to deploy the cell (it may only assume the CDK bootstrap deploy roles). */
+export function ciDeployRoleName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-ci-deploy`;
+}
+
+/** The customer-managed policy, created by `npm run bootstrap`, that bounds every role the app and its deploys create. */
+export function roleBoundaryPolicyName(naming: CellNaming): string {
+  return `${cellPrefix(naming)}-role-boundary`;
+}

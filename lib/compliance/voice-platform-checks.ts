@@ -16,6 +16,7 @@ import { LogGroupEncryptedAndRetained } from './rules/log-group-encrypted-and-re
 import { ResourceInJurisdiction } from './rules/resource-in-jurisdiction';
 import { EgressOnlyToDeclaredSubProcessors } from './rules/egress-only-to-declared-sub-processors';
 import { TargetGroupForwardsOverTls } from './rules/target-group-forwards-over-tls';
+import { NoPathToPhi } from './rules/no-path-to-phi';
 
 export const VOICE_PLATFORM_PACK = 'VoicePlatform';
 
@@ -111,6 +112,15 @@ export class VoicePlatformChecks extends NagPack {
         'the shared voice service reaches a tenant\'s data only with one call\'s credentials of that tenant\'s role, vended by the credential broker.',
       level: NagMessageLevel.ERROR,
       rule: NoCrossTenantAccess,
+      node,
+    });
+    this.applyRule({
+      info: 'A principal that is not designed to (break-glass, a clinic\'s own roles, its replication or backup service role, the credential broker) can reach a clinic\'s PHI through a chain of assumed roles.',
+      explanation:
+        'Computed from the cell\'s templates by evaluating trust, identity, boundary, bucket and key policies the way IAM does ' +
+        '(lib/compliance/access). Close the path (trust, policy or guardrail), or add the principal to the designed list with its reason.',
+      level: NagMessageLevel.ERROR,
+      rule: NoPathToPhi,
       node,
     });
     this.applyRule({

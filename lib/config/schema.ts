@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JURISDICTION_IDS, JurisdictionId } from './jurisdictions';
 import { EndpointsSchema, PhoneNumbersSchema, TelephonySchema } from './voice-path-schema';
 import { cellPlacement, crossReferences } from './cross-field-checks';
+import { DeployIdentitySchema } from './deploy-identity';
 
 /**
  * The one source of truth for the shape of `config/*.yaml`. The TypeScript types below are
@@ -355,6 +356,8 @@ export const CellSchema = z
     database: DatabaseSchema.prefault({}),
     voice: VoiceSchema,
     humanAccess: HumanAccessSchema,
+    /** The automated identity that deploys the cell from CI (README, "Deploys"); people hold no deploy rights. */
+    deployFrom: DeployIdentitySchema.prefault({}),
     detection: DetectionSchema.prefault({}),
   })
   .superRefine(cellPlacement, {

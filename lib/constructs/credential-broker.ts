@@ -12,6 +12,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { NumberMap } from '../broker/broker';
 import { acknowledge } from '../compliance/acknowledge';
+import { PHI_ACCESS_TAG } from '../compliance/access/designed';
 import { TelephonyConfig } from '../config';
 import { EncryptedLogGroup, LogRetention } from './encrypted-log-group';
 import { ScopedRole } from './scoped-role';
@@ -21,7 +22,7 @@ import { PROTECTED_ROLE_TAG } from '../naming';
 const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
 
 /** The tag that marks the broker's role as the designed path to the clinic roles (read by access-path rules). */
-export const PRINCIPAL_ROLE_TAG = 'voice-platform:role';
+export const PRINCIPAL_ROLE_TAG = PHI_ACCESS_TAG;
 export const CREDENTIAL_BROKER_ROLE = 'credential-broker';
 
 /** Calls that can be set up at the same moment in one cell; each takes the broker about a tenth of a second. */

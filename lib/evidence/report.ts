@@ -5,6 +5,7 @@ import { blocks, cell, code, table } from './markdown';
 import { deployChecksSection } from './sections/deploy-checks';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
+import { phiReachSection } from './sections/phi-reach';
 import { policyResultsSection } from './sections/policy-results';
 import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
@@ -38,10 +39,11 @@ export function cellReport(ev: CellEvidence, configFile: string, recovery: { ver
         'that will be deployed, from the compliance report written by the same synthesis (`validation-report.json`), and from the ' +
         'validated platform configuration. Nothing in it is written by hand; regenerate it after any change.',
       header,
-      '**Contents:** Deploy-time checks · 1. HIPAA technical safeguards · 2. Encryption at rest and in transit · 3. Data residency · 4. Retention · 5. Policy results · 6. Sub-processors and the BAA chain · 7. Architecture diagram · 8. Recovery and live verification · Sources.',
+      '**Contents:** Deploy-time checks · 1. HIPAA technical safeguards · 2. Encryption at rest and in transit · Who can reach each clinic\'s data · 3. Data residency · 4. Retention · 5. Policy results · 6. Sub-processors and the BAA chain · 7. Architecture diagram · 8. Recovery and live verification · Sources.',
       deployChecksSection(ev),
       safeguardsSection(ev),
       encryptionSection(ev),
+      phiReachSection(ev),
       residencySection(ev),
       retentionSection(ev),
       policyResultsSection(ev),

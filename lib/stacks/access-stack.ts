@@ -2,12 +2,14 @@ import { Duration, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { GithubDeploy, githubSubject } from '../config/deploy-identity';
 import { ScopedRole } from '../constructs/scoped-role';
 import {
   auditorRoleName,
   breakGlassRoleName,
   CDK_QUALIFIER,
   cellPrefix,
+  ciDeployRoleName,
   databaseInstanceId,
   keyAliasName,
   operatorRoleName,
@@ -52,6 +54,12 @@ class SourceIdentityPrincipal extends iam.PrincipalWithConditions {
   }
 }
 
+/** The bootstrap roles a deploy needs; the lookup role is left out (synthesis makes no lookups). */
+export const CDK_DEPLOY_ROLES = ['deploy-role', 'file-publishing-role', 'image-publishing-role'] as const;
+
+/** GitHub Actions' OIDC issuer; its claims are named after it in trust conditions. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
 /** MFA within the last hour, for every human role. */
 const MFA_CONDITIONS = {
   Bool: { 'aws:MultiFactorAuthPresent': 'true' },
@@ -62,7 +70,8 @@ const MFA_CONDITIONS = {
  * The roles people use in a cell, each assumable only with MFA (or through the configured identity
  * provider) for a short session. There are no IAM users and no access keys in this app.
  *
- * - operator: deploys (through the CDK bootstrap roles) and operates; cannot decrypt PHI.
+ * - operator: operates the running service; cannot decrypt PHI and holds no deploy rights (no CDK
+ *   bootstrap role: deploys run only from CI through OIDC, or from the pipeline).
  * - auditor: reads templates, trails, logs, configuration and reports; cannot decrypt PHI.
  * - break-glass: reads PHI during an incident; every assumption alerts the breach contacts.
  */
@@ -70,6 +79,8 @@ export class AccessStack extends CellStack {
   public readonly operator: ScopedRole;
   public readonly auditor: ScopedRole;
   public readonly breakGlass: ScopedRole;
+  /** The role CI assumes through GitHub's OIDC provider to deploy, when `deployFrom.github` is configured. */
+  public readonly ciDeploy?: ScopedRole;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
     super(scope, id, { description: `Human access roles (MFA, short sessions) of cell ${props.cell.id}`, ...props });
@@ -82,19 +93,7 @@ export class AccessStack extends CellStack {
     const viewOnly = iam.ManagedPolicy.fromAwsManagedPolicyName('job-function/ViewOnlyAccess');
     const securityAudit = iam.ManagedPolicy.fromAwsManagedPolicyName('SecurityAudit');
 
-    this.operator = role('operator', operatorRoleName(this), 'Deploys and operates the cell; cannot decrypt PHI', [viewOnly]);
-    // cdk deploy assumes the bootstrap roles (default qualifier) of the cell's two regions; nothing else.
-    this.operator.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'DeployThroughCdkBootstrapRoles',
-        actions: ['sts:AssumeRole'],
-        resources: [this.cell.primaryRegion, this.cell.drRegion].flatMap((region) =>
-          ['deploy-role', 'file-publishing-role', 'image-publishing-role', 'lookup-role'].map(
-            (role) => `arn:${this.partition}:iam::${this.account}:role/cdk-${CDK_QUALIFIER}-${role}-${this.account}-${region}`,
-          ),
-        ),
-      }),
-    );
+    this.operator = role('operator', operatorRoleName(this), 'Operates the cell; cannot decrypt PHI and cannot deploy', [viewOnly]);
     this.allow(this.operator, 'Limited to the voice cluster, service and its tasks of this cell; task ids are generated at run time.', {
       sid: 'OperateTheVoiceService',
       actions: ['ecs:UpdateService', 'ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks', 'ecs:StopTask'],
@@ -160,6 +159,14 @@ export class AccessStack extends CellStack {
       roles: [this.operator, this.auditor, this.breakGlass],
       statements: this.protectedRolesGuardrail(),
     });
+    // A deploy during an incident (CI down, a fix that cannot wait) goes through break-glass, whose every assumption alerts.
+    this.breakGlass.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeployDuringAnIncident',
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: this.cdkDeployRoleArns(),
+      }),
+    );
 
     acknowledge(
       this.breakGlass,
@@ -167,6 +174,65 @@ export class AccessStack extends CellStack {
       'Break-glass is the one role meant to read any clinic\'s PHI of this cell during an incident: assumable only with MFA for a short session, and every assumption alerts the breach-notification contacts.',
     );
     this.acknowledgeWildcards();
+    if (this.cell.deployFrom.github) this.ciDeploy = this.ciDeployRole(this.cell.deployFrom.github);
+  }
+
+  /**
+   * CI deploys through GitHub's OIDC provider: the role trusts only tokens for this repository and
+   * environment (or branch) with audience sts.amazonaws.com, and may only assume the CDK bootstrap
+   * deploy and publishing roles of the cell's two regions (never the lookup role: synthesis needs none).
+   */
+  private ciDeployRole(github: GithubDeploy): ScopedRole {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
+    const provider = new iam.OidcProviderNative(this, 'GithubActions', {
+      url: `https://${GITHUB_OIDC_HOST}`,
+      clientIds: ['sts.amazonaws.com'],
+    });
+    // https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services
+    const role = new ScopedRole(this, 'CiDeploy', {
+      roleName: ciDeployRoleName(this),
+      description: `Deploys the cell from GitHub Actions (${githubSubject(github)}) through the CDK bootstrap roles; nothing else`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.OpenIdConnectPrincipal(provider, {
+        StringEquals: {
+          [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com',
+          [`${GITHUB_OIDC_HOST}:sub`]: githubSubject(github),
+        },
+      }),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeployThroughCdkBootstrapRoles',
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: this.cdkDeployRoleArns(),
+      }),
+    );
+    // `npm run deploy` checks, read-only, before it deploys (README, "Deploy a region").
+    this.allow(role, 'cloudformation:ListStacks has no resource-level permissions; it lists stack names and states, which the deploy preflight checks for clinics removed from config.', {
+      sid: 'PreflightListStacks',
+      actions: ['cloudformation:ListStacks'],
+      resources: ['*'],
+    });
+    this.allow(role, 'The cell\'s own stacks (named <cell>-*) in its primary and DR regions; CloudFormation generates the stack id suffix.', {
+      sid: 'PreflightReadTheCellsStacksAndImage',
+      actions: ['cloudformation:ListStackResources'],
+      resources: [this.cell.primaryRegion, this.cell.drRegion].map((region) => `arn:${this.partition}:cloudformation:${region}:${this.account}:stack/${this.cell.id}-*/*`),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PreflightReadTheVoiceImage',
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: [`arn:${this.partition}:ecr:${this.region}:${this.account}:repository/${cellPrefix(this)}/voice`],
+      }),
+    );
+    return role;
+  }
+
+  /** The CDK bootstrap deploy and publishing roles of the cell's primary and DR regions. */
+  private cdkDeployRoleArns(): string[] {
+    return [this.cell.primaryRegion, this.cell.drRegion].flatMap((region) =>
+      CDK_DEPLOY_ROLES.map((name) => `arn:${this.partition}:iam::${this.account}:role/cdk-${CDK_QUALIFIER}-${name}-${this.account}-${region}`),
+    );
   }
 
   /**
@@ -263,6 +329,13 @@ export class AccessStack extends CellStack {
         effect: iam.Effect.DENY,
         actions: ['logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:StartQuery', 'logs:StartLiveTail'],
         resources: [`arn:${this.partition}:logs:${this.region}:${this.account}:log-group:/aws/rds/instance/${databaseInstanceId({ platform: this.platform, cell: this.cell })}/postgresql*`],
+      }),
+      // People hold no deploy rights: every CDK bootstrap role (deploy, publishing, lookup) of every region and qualifier.
+      new iam.PolicyStatement({
+        sid: 'NeverDeployOrLookUp',
+        effect: iam.Effect.DENY,
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: [`arn:${this.partition}:iam::${this.account}:role/cdk-*`],
       }),
       new iam.PolicyStatement({
         sid: 'NeverAssumeTenantRoles',

@@ -70,11 +70,12 @@ describe('AccessStack', () => {
     }
   });
 
-  test('the operator deploys only through the CDK bootstrap roles', () => {
-    const assume = policiesOf('vp-us-east-operator').find((s: any) => s.Sid === 'DeployThroughCdkBootstrapRoles');
-    expect(assume.Resource).toContain('arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1');
-    expect(assume.Resource).toHaveLength(8);
-    for (const arn of assume.Resource) expect(arn).not.toContain('*');
+  test('the operator holds no deploy rights; break-glass may assume the deploy and publishing roles only', () => {
+    expect(policiesOf('vp-us-east-operator').filter((s: any) => s.Effect === 'Allow' && JSON.stringify(s.Action).includes('sts:'))).toEqual([]);
+    const deploy = policiesOf('vp-us-east-break-glass').find((s: any) => s.Sid === 'DeployDuringAnIncident');
+    expect(deploy.Resource).toContain('arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1');
+    expect(deploy.Resource).toHaveLength(6);
+    for (const arn of deploy.Resource) expect(arn).not.toMatch(/\*|lookup-role/);
   });
 
   test('the auditor reads the audit archive, access logs and trail', () => {

@@ -1,0 +1,31 @@
+import { fixtureConfig, fixtureTenantId } from '../fixtures/config';
+import { synthesized } from '../helpers';
+import { evidenceOf, linesWith } from './support';
+
+const config = fixtureConfig({ cells: 1, tenantsPerCell: 3 });
+const result = synthesized(config, { packs: true });
+const report = evidenceOf(result, result.configFile)['us-east'];
+const start = report.indexOf('## Who can reach each clinic\'s data');
+const reach = report.slice(start, report.indexOf('\n## ', start + 1));
+
+describe('evidence: who can reach each clinic\'s data', () => {
+  test('groups clinics of the same shape into one table instead of repeating rows per clinic', () => {
+    expect(start).toBeGreaterThan(0);
+    const ids = [1, 2, 3].map((n) => `\`${fixtureTenantId('us-east', n)}\``).join(', ');
+    expect(linesWith(reach, '**3 clinics:**', ids)).toHaveLength(1);
+    expect(linesWith(reach, '| Principal |')).toHaveLength(1);
+  });
+
+  test('names each principal, its path and the alert that fires when break-glass is used', () => {
+    const breakGlass = linesWith(reach, '| `arn:aws:iam::111111111111:role/vp-us-east-break-glass` |', 'break-glass', 'designed');
+    expect(breakGlass).toHaveLength(1);
+    expect(breakGlass[0]).toMatch(/EventBridge rule|metric filter/);
+    expect(linesWith(reach, '| `arn:aws:iam::111111111111:role/vp-us-east-tenant-{clinic}` |', 'clinic role', 's3:GetObject + kms:Decrypt')).toHaveLength(1);
+    // The credential broker obtains each clinic's role per call, by design; the voice task holds no path.
+    expect(linesWith(reach, '| `arn:aws:iam::111111111111:role/vp-us-east-credential-broker` |', 'sts:AssumeRole arn:aws:iam::111111111111:role/vp-us-east-tenant-{clinic}')).toHaveLength(1);
+    expect(reach).not.toContain('vp-us-east-voice-task');
+    expect(reach).not.toContain('**not designed**');
+    expect(reach).not.toContain('vp-us-east-operator');
+    expect(reach).not.toContain('vp-us-east-auditor');
+  });
+});
