@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../config';
 import { EvidenceError, generateEvidencePack } from './index';
@@ -49,10 +48,6 @@ export function evidenceCli(argv: string[]): number {
       outDir: args.out ?? path.join(args.cdkOut, 'evidence'),
       verificationDir: args.verification,
     });
-    // A warning, not a refusal: a checkout also touches files, but an edit after synth usually means stale evidence.
-    if (statSync(args.config).mtimeMs > statSync(path.join(args.cdkOut, 'manifest.json')).mtimeMs) {
-      console.warn(`Warning: ${args.config} changed after ${args.cdkOut} was synthesized; run \`npx cdk synth\` again if the change matters.`);
-    }
     console.log('Evidence pack written:');
     for (const file of files) {
       const relative = path.relative(process.cwd(), file);

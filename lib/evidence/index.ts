@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PlatformConfig, loadConfig } from '../config';
 import { CloudAssemblyEvidence, EvidenceError, readCloudAssembly } from './assembly';
 import { CellEvidence } from './cell-evidence';
 import { PackRules, countPackRules } from './packs';
+import { assertConfigUnchanged, readSynthRecord } from './provenance';
 import { TemplateIndex } from './references';
 import { cellReport } from './report';
 import { readVerification } from './sections/recovery';
@@ -29,9 +29,10 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
   const config = loadConfig(options.configFile);
   const assembly = readCloudAssembly(options.cdkOut);
   assertMatches(config, assembly, options);
+  const synthesis = readSynthRecord(assembly.directory);
+  assertConfigUnchanged(synthesis, options.configFile, options.cdkOut);
   const index = new TemplateIndex(assembly.stacks);
   const packs = options.packs ?? countPackRules();
-  const configSha256 = createHash('sha256').update(readFileSync(options.configFile)).digest('hex');
   const verificationDir = options.verificationDir ?? path.join(options.cdkOut, 'verification');
 
   mkdirSync(options.outDir, { recursive: true });
@@ -39,7 +40,8 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
     const file = path.join(options.outDir, `evidence-${cell.id}.md`);
     const evidence = new CellEvidence(cell, config, assembly, index, packs);
     const verification = readVerification(verificationDir, cell.id);
-    writeFileSync(file, cellReport(evidence, path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile, { verification, configSha256 }));
+    const configFile = path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile;
+    writeFileSync(file, cellReport(evidence, { configFile, synthesis, verification }));
     return file;
   });
 }

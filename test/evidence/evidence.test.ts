@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { SYNTH_RECORD_FILE } from '../../lib/evidence/provenance';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
 import { evidenceOf, linesWith, section } from './support';
@@ -104,6 +106,18 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
     expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
     expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-us-east-c001"\|/);
+  });
+
+  test('states the git commit, the configuration\'s SHA-256, the synthesis time and the library versions', () => {
+    const record = JSON.parse(readFileSync(path.join(result.outdir, SYNTH_RECORD_FILE), 'utf8'));
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    const version = (name: string) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+    for (const report of Object.values(reports)) {
+      expect(linesWith(report, '| Source commit |')[0]).toContain(head);
+      expect(linesWith(report, '| Configuration |')[0]).toContain(`SHA-256 ${createHash('sha256').update(readFileSync(result.configFile)).digest('hex')}`);
+      expect(linesWith(report, '| Synthesized |')[0]).toContain(record.synthesizedAt);
+      expect(linesWith(report, '| Built and checked with |')[0]).toContain(`aws-cdk-lib ${version('aws-cdk-lib')}, cdk-nag ${version('cdk-nag')}`);
+    }
   });
 
   test('the CLI writes the reports and prints their paths', () => {
