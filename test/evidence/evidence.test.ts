@@ -104,7 +104,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(diagram).toContain('["us-west-2 — disaster-recovery region"]');
     expect(diagram).toContain('["us-east/Tenant-us-east-c001"]');
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
-    expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
+    expect(diagram).toMatch(/-->\|"HTTP 8080, unencrypted"\|/);
     expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-us-east-c001"\|/);
   });
 
