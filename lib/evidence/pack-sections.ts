@@ -3,6 +3,7 @@ import { SynthRecord } from './provenance';
 import { deployChecksSection } from './sections/deploy-checks';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
+import { fiveQuestionsSection } from './sections/five-questions';
 import { policyResultsSection } from './sections/policy-results';
 import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
@@ -18,6 +19,8 @@ export interface PackContext {
   readonly synthesis: SynthRecord;
   /** The last `npm run verify` report of the cell, if one was found. */
   readonly verification?: VerificationEvidence;
+  /** Every anchor in this cell's pack (sections and the anchors inside them), for sections that link to others. */
+  readonly anchors: ReadonlySet<string>;
 }
 
 /** One section of a cell's pack: an anchor other sections link to, its title for the contents, and how it renders. */
@@ -28,6 +31,8 @@ export interface PackSection {
   readonly title: string;
   /** The Markdown of the section, heading included; undefined leaves the section out of this cell's pack. */
   readonly render: (ev: CellEvidence, ctx: PackContext) => string | undefined;
+  /** Rendered after the others, so that `ctx.anchors` holds every anchor of the pack (the first page links to them). */
+  readonly linksToOthers?: boolean;
 }
 
 /**
@@ -35,6 +40,7 @@ export interface PackSection {
  * The first page (sections/five-questions.ts) links to sections by anchor and only when they are here.
  */
 export const PACK_SECTIONS: readonly PackSection[] = [
+  { anchor: 'five-questions', title: 'The five questions', render: (ev, ctx) => fiveQuestionsSection(ev, ctx.anchors), linksToOthers: true },
   { anchor: 'deploy-checks', title: 'Deploy-time checks', render: (ev) => deployChecksSection(ev) },
   { anchor: 'safeguards', title: '1. HIPAA technical safeguards', render: (ev) => safeguardsSection(ev) },
   { anchor: 'encryption', title: '2. Encryption at rest and in transit', render: (ev) => encryptionSection(ev) },

@@ -8,9 +8,9 @@ import { describeCommit } from './provenance';
 export type { PackContext } from './pack-sections';
 
 /** The evidence pack of one cell, as Markdown: header, then every registered section with its anchor, then sources. */
-export function cellReport(ev: CellEvidence, ctx: PackContext): string {
+export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors'>): string {
   const { cell: c } = ev;
-  const s = ctx.synthesis;
+  const s = context.synthesis;
   const tenantStacks = ev.stacks.filter((st) => ev.tenantOf(st)).length;
   const header = table(
     ['', ''],
@@ -24,12 +24,20 @@ export function cellReport(ev: CellEvidence, ctx: PackContext): string {
       ['Tenants (clinics)', cell(`${ev.tenants.length} in config; ${tenantStacks} tenant stacks in the templates`)],
       ['Stacks', cell(ev.stacks.length)],
       ['Source commit', code(describeCommit(s))],
-      ['Configuration', cell(`${ctx.configFile}, SHA-256 ${s.configSha256}`)],
+      ['Configuration', cell(`${context.configFile}, SHA-256 ${s.configSha256}`)],
       ['Synthesized', cell(`${s.synthesizedAt} into ${ev.assembly.directory}`)],
       ['Built and checked with', cell(`aws-cdk-lib ${s.awsCdkLib}, cdk-nag ${s.cdkNag}`)],
     ],
   );
-  const sections = PACK_SECTIONS.map((section) => ({ section, text: section.render(ev, ctx) })).filter((x) => x.text);
+  // Two passes: sections that link to others (the first page) see every anchor the others rendered.
+  const first = new Map(PACK_SECTIONS.filter((x) => !x.linksToOthers).map((x) => [x, x.render(ev, { ...context, anchors: new Set() })]));
+  const anchors = new Set<string>(['sources']);
+  for (const [section, text] of first) {
+    if (!text) continue;
+    anchors.add(section.anchor);
+    for (const m of text.matchAll(/<a id="([^"]+)"><\/a>/g)) anchors.add(m[1]);
+  }
+  const sections = PACK_SECTIONS.map((section) => ({ section, text: first.has(section) ? first.get(section) : section.render(ev, { ...context, anchors }) })).filter((x) => x.text);
   return (
     blocks(
       `# Compliance evidence pack — cell ${c.id}`,

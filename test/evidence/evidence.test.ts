@@ -35,6 +35,17 @@ describe('the evidence pack of a two-cell configuration', () => {
     }
   });
 
+  test('opens with the five questions, and every link of the page leads to an anchor of the pack', () => {
+    for (const report of Object.values(reports)) {
+      const firstSection = report.indexOf('\n## ');
+      expect(report.slice(firstSection)).toMatch(/^\n## The five questions — cell /);
+      const page = section(report, 'The five questions');
+      const links = [...page.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+      expect(links.length).toBeGreaterThanOrEqual(5);
+      for (const anchor of links) expect(report).toContain(`<a id="${anchor}"></a>`);
+    }
+  });
+
   test('lists every region where a tenant\'s data may be stored, with a verdict', () => {
     const [clinic001] = linesWith(section(us, '3.'), '| `us-east-c001` |');
     expect(clinic001).toContain('us-east/Tenant-us-east-c001 (us-east-1)');

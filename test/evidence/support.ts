@@ -35,14 +35,14 @@ export type TemplateEdits = (templates: Record<string, Record<string, any>>) => 
  * the way to prove that a statement follows the template (change the template, see the statement change)
  * without another synthesis.
  */
-export function cellEvidenceOf(result: Synthesized, cellId: string, edit?: TemplateEdits): CellEvidence {
+export function cellEvidenceOf(result: Synthesized, cellId: string, edit?: TemplateEdits, config = result.config): CellEvidence {
   const assembly = readCloudAssembly(result.outdir, { report: 'optional' });
   const templates = Object.fromEntries(assembly.stacks.map((s) => [s.path, structuredClone(s.template) as Record<string, any>]));
   edit?.(templates);
   const stacks = assembly.stacks.map(({ resources: _r, byLogicalId: _b, byType: _t, template: _old, ...meta }) => indexStack(meta, templates[meta.path]));
-  const cell = result.config.cells.find((c) => c.id === cellId);
+  const cell = config.cells.find((c) => c.id === cellId);
   if (!cell) throw new Error(`no cell ${cellId}`);
-  return new CellEvidence(cell, result.config, { ...assembly, stacks }, new TemplateIndex(stacks), []);
+  return new CellEvidence(cell, config, { ...assembly, stacks }, new TemplateIndex(stacks), []);
 }
 
 /** The resources of a given type in a template, by logical id. */

@@ -18,7 +18,7 @@ export function auditControls(ev: CellEvidence): string {
     flowLogs(ev),
     '#### Other activity records',
     otherRecords(ev),
-    '#### Alerting on security events',
+    '<a id="alerting"></a>\n\n#### Alerting on security events',
     alerting(ev),
   );
 }

@@ -4,7 +4,7 @@ import { ResourceRef, props } from '../template';
 import { transitEndpoints } from './transmission';
 
 /** How one data store is encrypted at rest. */
-interface AtRest {
+export interface AtRest {
   readonly ref: ResourceRef;
   readonly what: string;
   readonly encryption: string;
@@ -80,11 +80,16 @@ function database(ev: CellEvidence, db: ResourceRef): AtRest[] {
   return rows;
 }
 
-/** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
-export function encryptionSection(ev: CellEvidence): string {
-  const atRest = Object.keys(DATA_STORES)
+/** Every data store of the cell and how it is encrypted at rest, by stack. */
+export function dataStoresAtRest(ev: CellEvidence): AtRest[] {
+  return Object.keys(DATA_STORES)
     .flatMap((type) => ev.resources(type).flatMap((ref) => DATA_STORES[type](ev, ref)))
     .sort((a, b) => a.ref.stack.path.localeCompare(b.ref.stack.path));
+}
+
+/** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
+export function encryptionSection(ev: CellEvidence): string {
+  const atRest = dataStoresAtRest(ev);
   const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key?.label ?? '—'), cell(s.key?.rotation ?? '—')]);
 
   const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
