@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { regionsOf } from '../config/jurisdictions';
 import { CellEvidence } from './cell-evidence';
+import { compactTables } from './compact';
 import { blocks, cell, code, table } from './markdown';
 import { PACK_SECTIONS, PackContext } from './pack-sections';
 import { describeCommit } from './provenance';
@@ -38,6 +39,7 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
     for (const m of text.matchAll(/<a id="([^"]+)"><\/a>/g)) anchors.add(m[1]);
   }
   const sections = PACK_SECTIONS.map((section) => ({ section, text: first.has(section) ? first.get(section) : section.render(ev, { ...context, anchors }) })).filter((x) => x.text);
+  const tenantIds = ev.tenants.map((t) => t.id);
   return (
     blocks(
       `# Compliance evidence pack — cell ${c.id}`,
@@ -46,8 +48,8 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
         'validated platform configuration (labelled as such). Nothing in it is written by hand; regenerate it after any change.',
       header,
       `**Contents:** ${[...sections.map((x) => `[${x.section.title}](#${x.section.anchor})`), '[Sources](#sources)'].join(' · ')}.`,
-      ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${x.text}`),
-      sourcesSection(ev),
+      ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds)}`),
+      compactTables(sourcesSection(ev), tenantIds),
     ) + '\n'
   );
 }
