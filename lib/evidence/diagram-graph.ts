@@ -186,7 +186,7 @@ function connectorEdges(ev: CellEvidence, nodes: Map<string, GraphNode>, add: Ad
   for (const stack of new Set(rules.map((r) => r.stack))) {
     const own = rules.filter((r) => r.stack === stack);
     const key = `rules:${stack.path}`;
-    nodes.set(key, { key, stack, kind: 'EventBridge alert rules', name: `${own.length} rules`, shape: 'box', count: own.length });
+    nodes.set(key, { key, stack, kind: 'EventBridge alert rules', name: `${own.length} ${own.length === 1 ? 'rule' : 'rules'}`, shape: 'box', count: own.length });
     for (const r of own) for (const t of asList<Record<string, any>>(props(r).Targets)) add(key, ev.index.target(t.Arn, r.stack), 'notifies');
   }
 

@@ -108,15 +108,15 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(linesWith(section(eu, '6.'), '| Fixture Speech AI Ltd. |')[0]).toContain('| eu-central-1 |');
   });
 
-  test('draws the cell as a Mermaid flowchart: regions and stacks as subgraphs, edges from references', () => {
+  test('draws the cell as one Mermaid flowchart: regions as subgraphs, clinics as one node, edges from references', () => {
     const diagram = section(us, '7.');
     expect(diagram).toContain('```mermaid\nflowchart LR');
     expect(diagram).toContain('["us-east-1 — primary region"]');
     expect(diagram).toContain('["us-west-2 — disaster-recovery region"]');
-    expect(diagram).toContain('["us-east/Tenant-us-east-c001"]');
+    expect(diagram).toContain('[["2 clinics, each: own key, recordings bucket (1 of 2), transcripts bucket, access role"]]');
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
     expect(diagram).toMatch(/-->\|"HTTP 8080, unencrypted"\|/);
-    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-us-east-c001"\|/);
+    expect(diagram).toMatch(/-->\|"assumes vp-us-east-tenant-#lt;clinic#gt;"\|/);
   });
 
   test('states the git commit, the configuration\'s SHA-256, the synthesis time and the library versions', () => {
