@@ -5,6 +5,7 @@ import { CloudAssemblyEvidence, EvidenceError, readCloudAssembly } from './assem
 import { CellEvidence } from './cell-evidence';
 import { PackRules, countPackRules } from './packs';
 import { assertConfigUnchanged, readSynthRecord } from './provenance';
+import { previousSubProcessors } from './since';
 import { TemplateIndex } from './references';
 import { cellReport } from './report';
 import { readVerification } from './sections/recovery';
@@ -20,6 +21,8 @@ export interface EvidenceOptions {
   readonly outDir: string;
   /** Where `npm run verify` wrote `verification-<cell>.json`; each present report is included. @default <cdkOut>/verification */
   readonly verificationDir?: string;
+  /** A previous pack (file or folder) or git ref: each pack lists the sub-processors added or removed since then. */
+  readonly since?: string;
   /** Rule counts per pack; computed from the registered packs when not given. */
   readonly packs?: readonly PackRules[];
 }
@@ -33,6 +36,7 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
   assertConfigUnchanged(synthesis, options.configFile, options.cdkOut);
   const index = new TemplateIndex(assembly.stacks);
   const packs = options.packs ?? countPackRules();
+  const since = options.since ? previousSubProcessors(options.since, options.configFile) : undefined;
   const verificationDir = options.verificationDir ?? path.join(options.cdkOut, 'verification');
 
   mkdirSync(options.outDir, { recursive: true });
@@ -41,7 +45,7 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
     const evidence = new CellEvidence(cell, config, assembly, index, packs);
     const verification = readVerification(verificationDir, cell.id);
     const configFile = path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile;
-    writeFileSync(file, cellReport(evidence, { configFile, synthesis, verification }));
+    writeFileSync(file, cellReport(evidence, { configFile, synthesis, verification, since }));
     return file;
   });
 }

@@ -1,9 +1,11 @@
 import { CellEvidence } from './cell-evidence';
 import { SynthRecord } from './provenance';
+import { PreviousSubProcessors } from './since';
 import { deployChecksSection } from './sections/deploy-checks';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
 import { fiveQuestionsSection } from './sections/five-questions';
+import { gdprSection } from './sections/gdpr';
 import { policyResultsSection } from './sections/policy-results';
 import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
@@ -21,6 +23,8 @@ export interface PackContext {
   readonly verification?: VerificationEvidence;
   /** Every anchor in this cell's pack (sections and the anchors inside them), for sections that link to others. */
   readonly anchors: ReadonlySet<string>;
+  /** The sub-processors of an earlier pack or git ref, when `--since` was given. */
+  readonly since?: PreviousSubProcessors;
 }
 
 /** One section of a cell's pack: an anchor other sections link to, its title for the contents, and how it renders. */
@@ -49,6 +53,7 @@ export const PACK_SECTIONS: readonly PackSection[] = [
   { anchor: 'policy-results', title: '5. Policy results', render: (ev) => policyResultsSection(ev) },
   { anchor: 'sub-processors', title: '6. Sub-processors and the BAA chain', render: (ev) => subProcessorsSection(ev) },
   { anchor: 'diagram', title: '7. Architecture diagram', render: (ev) => diagramSection(ev) },
+  { anchor: 'gdpr', title: 'GDPR records (EU cells) and sub-processor changes', render: (ev, ctx) => gdprSection(ev, ctx.since) },
   { anchor: 'recovery', title: '8. Recovery and live verification', render: (ev, ctx) => recoverySection(ev, ctx.verification, ctx.synthesis.configSha256) },
 ];
 

@@ -5,6 +5,7 @@ import { compactTables } from './compact';
 import { blocks, cell, code, table } from './markdown';
 import { PACK_SECTIONS, PackContext } from './pack-sections';
 import { describeCommit } from './provenance';
+import { configSubProcessors, subProcessorMarker } from './since';
 
 export type { PackContext } from './pack-sections';
 
@@ -50,6 +51,8 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
       `**Contents:** ${[...sections.map((x) => `[${x.section.title}](#${x.section.anchor})`), '[Sources](#sources)'].join(' · ')}.`,
       ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds)}`),
       compactTables(sourcesSection(ev), tenantIds),
+      // For a later `npm run evidence -- --since <this pack>`.
+      subProcessorMarker(ev.id, configSubProcessors(ev.config, ev.id)),
     ) + '\n'
   );
 }
