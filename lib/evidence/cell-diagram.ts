@@ -166,3 +166,21 @@ export function mermaidSize(source: string): { edges: number; textSize: number }
   return { edges: source.split('\n').filter((l) => /\s(-->|-\.->|==>)\|/.test(l)).length, textSize: source.length };
 }
 
+
+/** The diagram in Graphviz DOT, for the HTML pack's inline SVG. */
+export function toDot(d: CellDiagram): string {
+  const ids = new Map(d.nodes.map((n, i) => [n.key, `n${i}`]));
+  const q = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  const shape: Record<DiagramNode['shape'], string> = { box: 'box', store: 'cylinder', key: 'hexagon', external: 'ellipse', group: 'box3d' };
+  const node = (n: DiagramNode) => `${ids.get(n.key)} [label=${q(n.lines.join('\n'))}, shape=${shape[n.shape]}${n.outside ? ', color=red, fontcolor=red, penwidth=3' : ''}];`;
+  const lines = ['digraph cell {', '  rankdir=LR; fontname="Helvetica"; node [fontname="Helvetica", fontsize=10]; edge [fontname="Helvetica", fontsize=9];'];
+  d.regions.forEach((r, i) => {
+    lines.push(`  subgraph cluster_${i} {`, `    label=${q(r.label)};`);
+    for (const n of d.nodes.filter((x) => x.region === r.id)) lines.push(`    ${node(n)}`);
+    lines.push('  }');
+  });
+  for (const n of d.nodes.filter((x) => !x.region)) lines.push(`  ${node(n)}`);
+  for (const e of d.edges) lines.push(`  ${ids.get(e.from)} -> ${ids.get(e.to)} [label=${q(e.label)}${e.dotted ? ', style=dashed' : ''}];`);
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -5,7 +5,8 @@ import { configSubProcessors, previousSubProcessors, subProcessorChanges } from 
 
 const USAGE = `Usage: npm run evidence -- [--cdk-out <dir>] [--config <file>] [--out <dir>] [--since <pack or git ref>]
 
-Writes one Markdown evidence report per cell, evidence-<cell>.md, derived from the cloud assembly
+Writes one evidence report per cell, evidence-<cell>.md and a self-contained evidence-<cell>.html
+(the diagram drawn as inline SVG), derived from the cloud assembly
 that \`npx cdk synth\` wrote, its validation-report.json, and the platform configuration.
 
   --cdk-out <dir>   the cloud assembly (default: cdk.out)
@@ -20,7 +21,7 @@ that \`npx cdk synth\` wrote, its validation-report.json, and the platform confi
                     in each pack and here (a DPA requires notice before a new one starts)`;
 
 /** Parses `--name value` and `--name=value`; refuses anything else so that a typo is never ignored. */
-function parseArgs(argv: string[]): { cdkOut: string; config: string; out?: string; verification?: string; since?: string } | 'help' {
+export function parseArgs(argv: string[]): { cdkOut: string; config: string; out?: string; verification?: string; since?: string } | 'help' {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

@@ -131,7 +131,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     }
   });
 
-  test('the CLI writes the reports and prints their paths', () => {
+  test('the CLI writes the reports, Markdown and self-contained HTML with the diagram as inline SVG, and prints their paths', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'vp-evidence-cli-'));
     const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', '--cdk-out', result.outdir, '--config', result.configFile, '--out', out], {
       cwd: path.join(__dirname, '..', '..'),
@@ -143,6 +143,15 @@ describe('the evidence pack of a two-cell configuration', () => {
       const file = path.join(out, `evidence-${cell.id}.md`);
       expect(run.stdout).toContain(file);
       expect(existsSync(file)).toBe(true);
+      // The HTML pack: generated here once (Graphviz as WebAssembly, in the child process), read for every cell.
+      const html = readFileSync(path.join(out, `evidence-${cell.id}.html`), 'utf8');
+      expect(run.stdout).toContain(path.join(out, `evidence-${cell.id}.html`));
+      const svg = /<figure aria-label="Architecture diagram of cell [^"]+"><svg[\s\S]*?<\/svg>\s*<\/figure>/.exec(html)?.[0] ?? '';
+      expect(svg).toContain('2 clinics, each: own key');
+      expect(svg).toContain('HTTP 8080, unencrypted');
+      expect(html).not.toContain('```mermaid');
+      expect(html).not.toMatch(/<script|<link|\ssrc=/);
+      expect(html).toContain('<a id="five-questions"></a>');
     }
   });
 });
