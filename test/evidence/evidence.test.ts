@@ -90,7 +90,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(archive).toContain('| alias/vp-us-east/audit | rotates every 365 days |');
     const [database] = linesWith(section(us, '2.'), '| database storage, snapshots and automated backups |');
     expect(database).toContain('| alias/vp-us-east/database | rotates every 365 days |');
-    const [https] = linesWith(section(us, '2.'), '| HTTPS 443 |');
+    const [https] = linesWith(section(us, '1.'), '| HTTPS 443 |');
     expect(https).toMatch(/TLS policy ELBSecurityPolicy-TLS13/);
   });
 

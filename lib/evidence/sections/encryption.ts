@@ -103,7 +103,7 @@ export function encryptionSection(ev: CellEvidence): string {
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
     ];
   });
-  const transit = transitEndpoints(ev).map((e) => [ev.label(e.ref), cell(e.kind), cell(e.protocol), cell(e.tls)]);
+  const transit = transitEndpoints(ev);
 
   return blocks(
     '## 2. Encryption at rest and in transit',
@@ -113,7 +113,7 @@ export function encryptionSection(ev: CellEvidence): string {
     '### Customer-managed keys',
     table(['Key', 'Stack (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
     '### In transit',
-    table(['Endpoint', 'Kind', 'Protocol and port / service', 'Encryption in transit'], transit),
-    'Bucket and topic policies that refuse requests without TLS are listed in section 1 (e).',
+    // The same table is section 1 (e): written once, linked here.
+    `${transit.length} endpoints, each with its protocol and TLS setting, and the bucket and topic policies that refuse requests without TLS: [Transmission security, section 1 (e)](#transmission).`,
   );
 }
