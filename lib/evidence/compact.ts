@@ -7,7 +7,7 @@
  * 2. Rows that differ only in their first column (the same statement on several keys) become one
  *    row whose first cell lists every subject.
  *
- * Tables whose first column is the clinic itself (`Tenant`, `Clinic`) are per-clinic detail and stay as they are.
+ * Tables whose first column is the clinic itself (`Tenant`, `Clinic`, `Controller`) are per-clinic detail and stay as they are.
  */
 export function compactTables(markdown: string, tenantIds: readonly string[]): string {
   const lines = markdown.split('\n');
@@ -22,7 +22,7 @@ export function compactTables(markdown: string, tenantIds: readonly string[]): s
     let j = i + 2;
     const rows: string[][] = [];
     while (j < lines.length && isRow(lines[j])) rows.push(splitRow(lines[j++]));
-    const perClinic = /^(tenant|clinic)\b/i.test(splitRow(header)[0] ?? '');
+    const perClinic = /^(tenant|clinic|controller)\b/i.test(splitRow(header)[0] ?? '');
     const grouped = mergeFirstColumn(perClinic ? rows : mergeClinics(rows, tenantIds));
     out.push(header, separator, ...grouped.map((r) => `| ${r.join(' | ')} |`));
     i = j;

@@ -35,5 +35,7 @@ describe('grouping identical rows keeps every fact', () => {
     const perClinic = ['| Tenant | Regions |', '| --- | --- |', '| `c-001` | a \\| b |', '| `c-002` | a \\| b |'].join('\n');
     expect(compactTables(perClinic, ['c-001', 'c-002'])).toContain('| `c-001`<br>`c-002` | a \\| b |');
     expect(compactTables(perClinic, ['c-001', 'c-002'])).not.toContain('&lt;clinic&gt;');
+    const controllers = ['| Controller (clinic id) | Name |', '| --- | --- |', '| `c-001` | from the contract |', '| `c-002` | from the contract |'].join('\n');
+    expect(compactTables(controllers, ['c-001', 'c-002'])).toContain('| `c-001`<br>`c-002` | from the contract |');
   });
 });
