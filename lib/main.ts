@@ -6,6 +6,7 @@ import { CellStage } from './cell-stage';
 import { registerCompliancePacks } from './compliance';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from './config';
 import { StatefulInventoryError, checkInventory, inventoryOf, inventoryPathFor } from './deploy/stateful-inventory';
+import { recordSynthesis } from './evidence/provenance';
 import { buildPlatform } from './platform';
 
 /**
@@ -57,6 +58,8 @@ export function main(extend?: (app: App, cells: CellStage[]) => void, appProps: 
     );
     process.exit(1);
   }
+  // The evidence pack states what the templates were made from, and refuses a config changed since.
+  recordSynthesis(assembly.directory, configPath);
   enforceStatefulInventory(assembly, configPath, configFile);
 }
 

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { evidenceCli } from '../lib/evidence/cli';
+import { evidenceCliWithHtml } from '../lib/evidence/html-cli';
 
-process.exit(evidenceCli(process.argv.slice(2)));
+void evidenceCliWithHtml(process.argv.slice(2)).then((status) => process.exit(status));

@@ -8,6 +8,7 @@ import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { CellStage } from '../lib/cell-stage';
 import { ownPacks, registerCompliancePacks } from '../lib/compliance';
 import { PlatformConfig } from '../lib/config';
+import { recordSynthesis } from '../lib/evidence/provenance';
 import { main } from '../lib/main';
 import { buildPlatform } from '../lib/platform';
 
@@ -118,6 +119,7 @@ function synthesizeInto(outdir: string, config: PlatformConfig, options: Synthes
   else if (packs) registerCompliancePacks(app);
   app.synth();
   writeFileSync(path.join(outdir, 'config.json'), JSON.stringify(config, null, 2));
+  recordSynthesis(outdir, path.join(outdir, 'config.json'));
   return { app, cells };
 }
 

@@ -3,6 +3,7 @@ import { JURISDICTION_IDS, JurisdictionId } from './jurisdictions';
 import { EndpointsSchema, PhoneNumbersSchema, TelephonySchema } from './voice-path-schema';
 import { cellPlacement, crossReferences } from './cross-field-checks';
 import { DeployIdentitySchema } from './deploy-identity';
+import { BreachNotificationSchema, breachNotificationDeadline } from './breach-notification';
 
 /**
  * The one source of truth for the shape of `config/*.yaml`. The TypeScript types below are
@@ -500,16 +501,20 @@ export const PlatformConfigSchema = z
     tenants: z.array(TenantSchema, { error: 'must be a list of tenants (clinics)' }).default([]),
     subProcessors: z.array(SubProcessorSchema, { error: 'must be the list of sub-processors' }).default([]),
     pipeline: PipelineSchema.optional(),
+    /** The operator's breach-notification promise to its clinics and who makes it. */
+    breachNotification: BreachNotificationSchema,
   })
   .superRefine(crossReferences, {
     // Cross references are checked even when a field elsewhere is wrong, so that every problem is
     // reported in one run.
     when: () => true,
-  });
+  })
+  .superRefine(breachNotificationDeadline, { when: () => true });
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 export type SubProcessorConfig = z.output<typeof SubProcessorSchema>;
 export type PipelineConfig = z.output<typeof PipelineSchema>;
+export type { BreachNotificationConfig } from './breach-notification';
 export type CellConfig = z.output<typeof CellSchema>;
 export type TenantConfig = z.output<typeof TenantSchema>;
 export type RetentionConfig = z.output<typeof RetentionSchema>;

@@ -3,6 +3,7 @@ import { CellEvidence } from './cell-evidence';
 import { conditionValues } from './policies';
 import { ResourceRef, StackTemplate, asList, props, resourceKey, statementsOf, tagsOf } from './template';
 import { replications } from './sections/residency';
+import { targetHops } from './sections/transmission';
 
 /** A resource drawn in the diagram. */
 export interface GraphNode {
@@ -55,6 +56,14 @@ const EDGE_LABELS: Record<string, string> = {
   HttpEndpointDestinationConfiguration: 'delivers to',
   LogGroupName: 'writes to',
   LogDestination: 'writes to',
+};
+
+/** What a container definition field's reference means: an image is pulled, never written to. */
+const CONTAINER_EDGE_LABELS: Record<string, string> = {
+  Image: 'pulls image from',
+  LogConfiguration: 'writes logs to',
+  Environment: 'writes to',
+  Secrets: 'reads secret',
 };
 
 const NOT_DRAWN = new Set(['ReplicationConfiguration', 'Tags', 'KeyPolicy', 'PolicyDocument', 'AssumeRolePolicyDocument', 'Policies']);
@@ -131,18 +140,8 @@ function walkReferences(ev: CellEvidence, value: unknown, from: StackTemplate, f
 /** Edges through resources that only connect others: listeners, associations, selections, filters, rules, security groups, roles. */
 function connectorEdges(ev: CellEvidence, nodes: Map<string, GraphNode>, add: AddEdge): void {
   const services = ev.resources('AWS::ECS::Service');
-  for (const l of ev.resources('AWS::ElasticLoadBalancingV2::Listener')) {
-    const p = props(l);
-    const lb = ev.index.target(p.LoadBalancerArn, l.stack);
-    for (const action of asList<Record<string, any>>(p.DefaultActions).filter((a) => a.TargetGroupArn)) {
-      const group = ev.index.target(action.TargetGroupArn, l.stack);
-      for (const s of services) {
-        if (asList<Record<string, any>>(props(s).LoadBalancers).some((b) => ev.index.target(b.TargetGroupArn, s.stack) === group)) {
-          add(lb, s, `${p.Protocol} ${p.Port}${p.SslPolicy ? ` ${p.SslPolicy}` : ''}`);
-        }
-      }
-    }
-  }
+  // The hop to the service is labelled from its target group: the listener's protocol is only what callers see.
+  for (const hop of targetHops(ev)) add(hop.loadBalancer, hop.service, hop.targetLabel);
   for (const a of ev.resources('AWS::WAFv2::WebACLAssociation')) add(ev.index.target(props(a).WebACLArn, a.stack), ev.index.target(props(a).ResourceArn, a.stack), 'inspects requests to');
   for (const w of ev.resources('AWS::WAFv2::LoggingConfiguration')) {
     for (const d of asList(props(w).LogDestinationConfigs)) add(ev.index.target(props(w).ResourceArn, w.stack), ev.index.target(d, w.stack), 'logs to');
@@ -173,7 +172,11 @@ function connectorEdges(ev: CellEvidence, nodes: Map<string, GraphNode>, add: Ad
   for (const s of services) {
     const task = ev.index.target(props(s).TaskDefinition, s.stack);
     if (!task) continue;
-    walkReferences(ev, props(task).ContainerDefinitions, task.stack, 'ContainerDefinitions', (t) => add(s, t, 'writes to'));
+    for (const container of asList<Record<string, any>>(props(task).ContainerDefinitions)) {
+      for (const [field, value] of Object.entries(container)) {
+        walkReferences(ev, value, task.stack, field, (t) => add(s, t, CONTAINER_EDGE_LABELS[field] ?? `uses (${field})`));
+      }
+    }
     const role = ev.index.target(props(task).TaskRoleArn, task.stack);
     if (role) assumableRoles(ev, role).forEach((target) => add(s, `stack:${target.stack.path}`, `assumes ${ev.name(target)}`));
     // The credential broker: a function the task role may invoke, whose own role assumes a clinic's role for one call.
@@ -189,7 +192,7 @@ function connectorEdges(ev: CellEvidence, nodes: Map<string, GraphNode>, add: Ad
   for (const stack of new Set(rules.map((r) => r.stack))) {
     const own = rules.filter((r) => r.stack === stack);
     const key = `rules:${stack.path}`;
-    nodes.set(key, { key, stack, kind: 'EventBridge alert rules', name: `${own.length} rules`, shape: 'box', count: own.length });
+    nodes.set(key, { key, stack, kind: 'EventBridge alert rules', name: `${own.length} ${own.length === 1 ? 'rule' : 'rules'}`, shape: 'box', count: own.length });
     for (const r of own) for (const t of asList<Record<string, any>>(props(r).Targets)) add(key, ev.index.target(t.Arn, r.stack), 'notifies');
   }
 

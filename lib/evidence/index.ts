@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { PlatformConfig, loadConfig } from '../config';
 import { CloudAssemblyEvidence, EvidenceError, readCloudAssembly } from './assembly';
+import { CellDiagram, cellDiagram } from './cell-diagram';
 import { CellEvidence } from './cell-evidence';
 import { PackRules, countPackRules } from './packs';
+import { assertConfigUnchanged, readSynthRecord } from './provenance';
+import { previousSubProcessors } from './since';
 import { TemplateIndex } from './references';
 import { cellReport } from './report';
 import { readVerification } from './sections/recovery';
@@ -20,26 +22,45 @@ export interface EvidenceOptions {
   readonly outDir: string;
   /** Where `npm run verify` wrote `verification-<cell>.json`; each present report is included. @default <cdkOut>/verification */
   readonly verificationDir?: string;
+  /** A previous pack (file or folder) or git ref: each pack lists the sub-processors added or removed since then. */
+  readonly since?: string;
   /** Rule counts per pack; computed from the registered packs when not given. */
   readonly packs?: readonly PackRules[];
 }
 
-/** Writes one evidence report per cell and returns the paths written. */
-export function generateEvidencePack(options: EvidenceOptions): string[] {
+/** One cell's pack: its Markdown and the diagram it draws (for the HTML pack). */
+export interface CellPack {
+  readonly cellId: string;
+  readonly markdown: string;
+  readonly diagram: CellDiagram;
+}
+
+/** Builds every cell's pack from the assembly, refusing an assembly that does not match the configuration. */
+export function buildEvidencePacks(options: EvidenceOptions): CellPack[] {
   const config = loadConfig(options.configFile);
   const assembly = readCloudAssembly(options.cdkOut);
   assertMatches(config, assembly, options);
+  const synthesis = readSynthRecord(assembly.directory);
+  assertConfigUnchanged(synthesis, options.configFile, options.cdkOut);
   const index = new TemplateIndex(assembly.stacks);
   const packs = options.packs ?? countPackRules();
-  const configSha256 = createHash('sha256').update(readFileSync(options.configFile)).digest('hex');
+  const since = options.since ? previousSubProcessors(options.since, options.configFile) : undefined;
   const verificationDir = options.verificationDir ?? path.join(options.cdkOut, 'verification');
-
-  mkdirSync(options.outDir, { recursive: true });
+  const configFile = path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile;
   return config.cells.map((cell) => {
-    const file = path.join(options.outDir, `evidence-${cell.id}.md`);
     const evidence = new CellEvidence(cell, config, assembly, index, packs);
     const verification = readVerification(verificationDir, cell.id);
-    writeFileSync(file, cellReport(evidence, path.relative(process.cwd(), path.resolve(options.configFile)) || options.configFile, { verification, configSha256 }));
+    return { cellId: cell.id, markdown: cellReport(evidence, { configFile, synthesis, verification, since }), diagram: cellDiagram(evidence) };
+  });
+}
+
+/** Writes one evidence report per cell and returns the paths written. */
+export function generateEvidencePack(options: EvidenceOptions): string[] {
+  const packs = buildEvidencePacks(options);
+  mkdirSync(options.outDir, { recursive: true });
+  return packs.map((pack) => {
+    const file = path.join(options.outDir, `evidence-${pack.cellId}.md`);
+    writeFileSync(file, pack.markdown);
     return file;
   });
 }

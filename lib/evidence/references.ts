@@ -225,6 +225,7 @@ const NAME_PROPERTY: Record<string, string[]> = {
   'AWS::ECS::Cluster': ['ClusterName'],
   'AWS::WAFv2::WebACL': ['Name'],
   'AWS::Events::Rule': ['Name'],
+  'AWS::CloudWatch::Alarm': ['AlarmName'],
   'AWS::SQS::Queue': ['QueueName'],
   'AWS::DynamoDB::Table': ['TableName'],
 };

@@ -49,6 +49,7 @@ function validRaw(): any {
       { id: 'clinic-001', cell: 'us-east', jurisdiction: 'US' },
       { id: 'clinic-101', cell: 'eu-central', jurisdiction: 'EU' },
     ],
+    breachNotification: { notifyClinicsWithinHours: 24, contacts: [{ role: 'Privacy officer', email: 'privacy@example.com' }] },
   };
 }
 
@@ -461,6 +462,34 @@ describe('config validation', () => {
 
   test('reports a config file that does not exist', () => {
     expect(() => loadConfig('/nonexistent/platform.yaml')).toThrow(/cannot read the file \(ENOENT\)/);
+  });
+});
+
+describe('the breach-notification promise and contacts', () => {
+  test('are required, and the message says what belongs there', () => {
+    expect(broken((r) => delete r.breachNotification)).toEqual([expect.stringMatching(/^breachNotification: is missing/)]);
+    expect(broken((r) => (r.breachNotification.contacts = []))).toEqual([
+      'breachNotification.contacts: must list at least one contact who notifies the clinics, for example { role: "Privacy officer", email: "privacy@example.com" }',
+    ]);
+  });
+
+  test('rejects a contact without a role mailbox, and a phone number that is not international', () => {
+    const problems = broken((r) => (r.breachNotification.contacts = [{ role: 'Privacy officer', email: 'not-an-address', phone: '555-0100' }]));
+    expect(problems).toContain('breachNotification.contacts[0].email: must be the role mailbox, such as "privacy@example.com"');
+    expect(problems).toContain('breachNotification.contacts[0].phone: must be a phone number in international format, such as "+1 555 0100"');
+  });
+
+  test('refuses a promise longer than HIPAA\'s 60 days, and longer than 72 hours when a cell is in the EU', () => {
+    expect(broken((r) => (r.breachNotification.notifyClinicsWithinHours = 24 * 61))[0]).toMatch(/^breachNotification.notifyClinicsWithinHours: must be at most 1440 hours \(60 days/);
+    expect(broken((r) => (r.breachNotification.notifyClinicsWithinHours = 96))).toEqual([
+      'breachNotification.notifyClinicsWithinHours: 96 hours is longer than the 72 hours an EU clinic has to notify its supervisory authority (GDPR Art. 33); cells eu-central are in the EU: promise at most 72 hours, for example 24',
+    ]);
+    // A US-only platform may promise more than 72 hours.
+    expect(broken((r) => {
+      r.cells.pop();
+      r.tenants.pop();
+      r.breachNotification.notifyClinicsWithinHours = 96;
+    })).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } fr
 import * as path from 'node:path';
 import { fixtureConfig, rawFixtureConfig } from '../fixtures/config';
 import { evidenceCli } from '../../lib/evidence/cli';
+import { SYNTH_RECORD_FILE } from '../../lib/evidence/provenance';
 import { runCli, scratchDir, synthesized } from '../helpers';
 
 const STACK_TRACE = /^\s+at .*:\d+/m;
@@ -69,6 +70,31 @@ describe('npm run evidence fails cleanly', () => {
       expect(run.stderr).toContain('tenant clinic-999 has no stack us-east/Tenant-clinic-999');
       expect(run.stderr).not.toMatch(STACK_TRACE);
       expect(existsSync(path.join(scratch, 'out-mismatch'))).toBe(false);
+    });
+
+    test('a configuration changed after the synthesis: refuses, names both hashes and the fix, writes nothing', () => {
+      const copy = path.join(scratch, 'changed-config');
+      cpSync(result.outdir, copy, { recursive: true });
+      const config = path.join(copy, 'config.json');
+      // Same clinics and cells, so only the synthesis record can tell: the retention of one clinic differs.
+      const raw = JSON.parse(readFileSync(config, 'utf8'));
+      raw.tenants[0].transcripts.retentionDays += 1;
+      writeFileSync(config, JSON.stringify(raw));
+      const run = evidence(['--cdk-out', copy, '--config', config, '--out', path.join(scratch, 'out-changed')]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`${config} changed after ${copy} was synthesized`);
+      expect(run.stderr).toContain('Run `npx cdk synth` again');
+      expect(run.stderr).not.toMatch(STACK_TRACE);
+      expect(existsSync(path.join(scratch, 'out-changed'))).toBe(false);
+    });
+
+    test('an assembly without the synthesis record', () => {
+      const copy = path.join(scratch, 'no-record');
+      cpSync(result.outdir, copy, { recursive: true });
+      rmSync(path.join(copy, SYNTH_RECORD_FILE));
+      const run = evidence(['--cdk-out', copy, '--config', path.join(copy, 'config.json')]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`has no ${SYNTH_RECORD_FILE}`);
     });
 
     test('a missing validation report', () => {

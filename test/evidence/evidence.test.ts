@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { SYNTH_RECORD_FILE } from '../../lib/evidence/provenance';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
 import { evidenceOf, linesWith, section } from './support';
@@ -30,6 +32,17 @@ describe('the evidence pack of a two-cell configuration', () => {
       for (const safeguard of ['(a) Access control', '(b) Audit controls', '(c) Integrity', '(d) Person or entity authentication', '(e) Transmission security']) {
         expect(section(report, '1.')).toContain(`### ${safeguard}`);
       }
+    }
+  });
+
+  test('opens with the five questions, and every link of the page leads to an anchor of the pack', () => {
+    for (const report of Object.values(reports)) {
+      const firstSection = report.indexOf('\n## ');
+      expect(report.slice(firstSection)).toMatch(/^\n## The five questions — cell /);
+      const page = section(report, 'The five questions');
+      const links = [...page.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
+      expect(links.length).toBeGreaterThanOrEqual(5);
+      for (const anchor of links) expect(report).toContain(`<a id="${anchor}"></a>`);
     }
   });
 
@@ -77,7 +90,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(archive).toContain('| alias/vp-us-east/audit | rotates every 365 days |');
     const [database] = linesWith(section(us, '2.'), '| database storage, snapshots and automated backups |');
     expect(database).toContain('| alias/vp-us-east/database | rotates every 365 days |');
-    const [https] = linesWith(section(us, '2.'), '| HTTPS 443 |');
+    const [https] = linesWith(section(us, '1.'), '| HTTPS 443 |');
     expect(https).toMatch(/TLS policy ELBSecurityPolicy-TLS13/);
   });
 
@@ -95,19 +108,35 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(linesWith(section(eu, '6.'), '| Fixture Speech AI Ltd. |')[0]).toContain('| eu-central-1 |');
   });
 
-  test('draws the cell as a Mermaid flowchart: regions and stacks as subgraphs, edges from references', () => {
+  test('draws the cell as one Mermaid flowchart: regions as subgraphs, clinics as one node, edges from references', () => {
     const diagram = section(us, '7.');
     expect(diagram).toContain('```mermaid\nflowchart LR');
     expect(diagram).toContain('["us-east-1 — primary region"]');
     expect(diagram).toContain('["us-west-2 — disaster-recovery region"]');
-    expect(diagram).toContain('["us-east/Tenant-us-east-c001"]');
+    expect(diagram).toContain('[["2 clinics, each: own key, recordings bucket (1 of 2), transcripts bucket, access role"]]');
     expect(diagram).toMatch(/-->\|"replicates to us-west-2"\|/);
-    expect(diagram).toMatch(/-->\|"HTTPS 443 [^"]*"\|/);
-    expect(diagram).toMatch(/-->\|"per call, through vp-us-east-credential-broker: vp-us-east-tenant-us-east-c001"\|/);
+    expect(diagram).toMatch(/-->\|"HTTPS 8080 TLS"\|/);
+    // The service holds no clinic role; the credential broker obtains one per call.
+    expect(diagram).toMatch(/-->\|"per call, through vp-us-east-credential-broker: vp-us-east-tenant-#lt;clinic#gt;"\|/);
     expect(diagram).not.toMatch(/-->\|"assumes vp-us-east-tenant-/);
   });
 
-  test('the CLI writes the reports and prints their paths', () => {
+  test('states the git commit, the configuration\'s SHA-256, the synthesis time and the library versions', () => {
+    const record = JSON.parse(readFileSync(path.join(result.outdir, SYNTH_RECORD_FILE), 'utf8'));
+    // The commit the synthesis recorded (HEAD then; the shared synthesis may predate a commit made during the run).
+    const head = record.gitCommit;
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect(spawnSync('git', ['cat-file', '-e', `${head}^{commit}`]).status).toBe(0);
+    const version = (name: string) => JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+    for (const report of Object.values(reports)) {
+      expect(linesWith(report, '| Source commit |')[0]).toContain(head);
+      expect(linesWith(report, '| Configuration |')[0]).toContain(`SHA-256 ${createHash('sha256').update(readFileSync(result.configFile)).digest('hex')}`);
+      expect(linesWith(report, '| Synthesized |')[0]).toContain(record.synthesizedAt);
+      expect(linesWith(report, '| Built and checked with |')[0]).toContain(`aws-cdk-lib ${version('aws-cdk-lib')}, cdk-nag ${version('cdk-nag')}`);
+    }
+  });
+
+  test('the CLI writes the reports, Markdown and self-contained HTML with the diagram as inline SVG, and prints their paths', () => {
     const out = mkdtempSync(path.join(tmpdir(), 'vp-evidence-cli-'));
     const run = spawnSync('npx', ['tsx', 'scripts/evidence.ts', '--cdk-out', result.outdir, '--config', result.configFile, '--out', out], {
       cwd: path.join(__dirname, '..', '..'),
@@ -119,6 +148,15 @@ describe('the evidence pack of a two-cell configuration', () => {
       const file = path.join(out, `evidence-${cell.id}.md`);
       expect(run.stdout).toContain(file);
       expect(existsSync(file)).toBe(true);
+      // The HTML pack: generated here once (Graphviz as WebAssembly, in the child process), read for every cell.
+      const html = readFileSync(path.join(out, `evidence-${cell.id}.html`), 'utf8');
+      expect(run.stdout).toContain(path.join(out, `evidence-${cell.id}.html`));
+      const svg = /<figure aria-label="Architecture diagram of cell [^"]+"><svg[\s\S]*?<\/svg>\s*<\/figure>/.exec(html)?.[0] ?? '';
+      expect(svg).toContain('2 clinics, each: own key');
+      expect(svg).toContain('HTTPS 8080 TLS');
+      expect(html).not.toContain('```mermaid');
+      expect(html).not.toMatch(/<script|<link|\ssrc=/);
+      expect(html).toContain('<a id="five-questions"></a>');
     }
   });
 });

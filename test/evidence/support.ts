@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { generateEvidencePack } from '../../lib/evidence';
+import { readCloudAssembly } from '../../lib/evidence/assembly';
+import { CellEvidence } from '../../lib/evidence/cell-evidence';
+import { TemplateIndex } from '../../lib/evidence/references';
+import { indexStack } from '../../lib/evidence/template';
 import { Synthesized, scratchDir } from '../helpers';
 
 /** Generates the evidence pack from a synthesized app's cloud assembly; returns each cell's report. */
@@ -21,4 +25,27 @@ export function section(report: string, heading: string): string {
   if (start < 0) throw new Error(`no section "${heading}"`);
   const end = report.indexOf('\n## ', start + 4);
   return report.slice(start, end < 0 ? undefined : end);
+}
+
+/** A stack's template JSON by stack path, for a test to change before the evidence reads it. */
+export type TemplateEdits = (templates: Record<string, Record<string, any>>) => void;
+
+/**
+ * One cell's evidence read from a synthesized assembly, after `edit` changed its templates in memory:
+ * the way to prove that a statement follows the template (change the template, see the statement change)
+ * without another synthesis.
+ */
+export function cellEvidenceOf(result: Synthesized, cellId: string, edit?: TemplateEdits, config = result.config): CellEvidence {
+  const assembly = readCloudAssembly(result.outdir, { report: 'optional' });
+  const templates = Object.fromEntries(assembly.stacks.map((s) => [s.path, structuredClone(s.template) as Record<string, any>]));
+  edit?.(templates);
+  const stacks = assembly.stacks.map(({ resources: _r, byLogicalId: _b, byType: _t, template: _old, ...meta }) => indexStack(meta, templates[meta.path]));
+  const cell = config.cells.find((c) => c.id === cellId);
+  if (!cell) throw new Error(`no cell ${cellId}`);
+  return new CellEvidence(cell, config, { ...assembly, stacks }, new TemplateIndex(stacks), []);
+}
+
+/** The resources of a given type in a template, by logical id. */
+export function resourcesIn(template: Record<string, any>, type: string): Array<[string, Record<string, any>]> {
+  return Object.entries(template.Resources as Record<string, Record<string, any>>).filter(([, r]) => r.Type === type);
 }

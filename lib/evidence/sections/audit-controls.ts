@@ -18,7 +18,7 @@ export function auditControls(ev: CellEvidence): string {
     flowLogs(ev),
     '#### Other activity records',
     otherRecords(ev),
-    '#### Alerting on security events',
+    '<a id="alerting"></a>\n\n#### Alerting on security events',
     alerting(ev),
   );
 }
@@ -170,5 +170,46 @@ function alerting(ev: CellEvidence): string {
     if (topic && topics.has(topic)) topics.get(topic)!.push(`${props(s).Protocol}: ${ev.show(props(s).Endpoint, s.stack)}`);
   }
   const subscribers = [...topics].map(([t, subs]) => `Topic ${code(ev.name(t))} notifies: ${subs.length ? subs.map(code).join(', ') : '**no subscriber in the templates**'}.`);
-  return blocks(table(['Rule', 'Fires on', 'State', 'Notifies'], rows), bullets(subscribers));
+  return blocks(
+    '**EventBridge rules** (API calls in the rule\'s own region):',
+    table(['Rule', 'Fires on', 'State', 'Notifies'], rows),
+    '**CloudWatch alarms on log metric filters** (events of every region, from the multi-region trail\'s log group):',
+    table(['Alarm', 'Fires on', 'Counts events in', 'Threshold', 'Notifies'], securityAlarms(ev).map((a) => [ev.label(a.alarm), cell(a.firesOn), cell(a.logGroup), cell(a.threshold), cell(a.notifies.join('\n'))])),
+    bullets(subscribers),
+  );
+}
+
+/** A CloudWatch alarm of the cell, the metric filter that feeds it, and the topics it notifies. */
+export interface SecurityAlarm {
+  readonly alarm: ResourceRef;
+  readonly firesOn: string;
+  /** The log group whose events the metric filter counts, or `not a log metric`. */
+  readonly logGroup: string;
+  readonly threshold: string;
+  readonly notifies: string[];
+}
+
+/** Every alarm that notifies a topic, joined to the metric filter (same namespace and metric name) that counts its events. */
+export function securityAlarms(ev: CellEvidence): SecurityAlarm[] {
+  const filters = ev.resources('AWS::Logs::MetricFilter');
+  return ev.resources('AWS::CloudWatch::Alarm').flatMap((alarm) => {
+    const p = props(alarm);
+    const notifies = asList(p.AlarmActions).map((a) => {
+      const t = ev.index.target(a, alarm.stack);
+      return t ? ev.name(t) : ev.show(a, alarm.stack);
+    });
+    if (notifies.length === 0) return [];
+    const filter = filters.find((f) => asList<Record<string, any>>(props(f).MetricTransformations).some((m) => m.MetricName === p.MetricName && m.MetricNamespace === p.Namespace));
+    const group = filter ? ev.index.target(props(filter).LogGroupName, filter.stack) : undefined;
+    const trail = group && ev.resources('AWS::CloudTrail::Trail').find((t) => ev.index.target(props(t).CloudWatchLogsLogGroupArn, t.stack) === group);
+    return [{
+      alarm,
+      firesOn: `${String(p.AlarmDescription ?? p.MetricName).split('. ')[0]}${filter ? `\nfilter: ${props(filter).FilterPattern}` : ''}`,
+      logGroup: filter
+        ? `${group ? ev.name(group) : ev.show(props(filter).LogGroupName, filter.stack)}${trail ? `, fed by CloudTrail trail ${ev.name(trail)}${yesNo(props(trail).IsMultiRegionTrail) === 'yes' ? ' (multi-region)' : ''}` : ''}`
+        : 'not a log metric',
+      threshold: `${p.Statistic ?? 'value'} ${p.ComparisonOperator} ${p.Threshold} over ${p.EvaluationPeriods} × ${p.Period ?? '?'} s`,
+      notifies,
+    }];
+  });
 }

@@ -4,7 +4,7 @@ import { ResourceRef, props } from '../template';
 import { transitEndpoints } from './transmission';
 
 /** How one data store is encrypted at rest. */
-interface AtRest {
+export interface AtRest {
   readonly ref: ResourceRef;
   readonly what: string;
   readonly encryption: string;
@@ -80,11 +80,16 @@ function database(ev: CellEvidence, db: ResourceRef): AtRest[] {
   return rows;
 }
 
-/** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
-export function encryptionSection(ev: CellEvidence): string {
-  const atRest = Object.keys(DATA_STORES)
+/** Every data store of the cell and how it is encrypted at rest, by stack. */
+export function dataStoresAtRest(ev: CellEvidence): AtRest[] {
+  return Object.keys(DATA_STORES)
     .flatMap((type) => ev.resources(type).flatMap((ref) => DATA_STORES[type](ev, ref)))
     .sort((a, b) => a.ref.stack.path.localeCompare(b.ref.stack.path));
+}
+
+/** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
+export function encryptionSection(ev: CellEvidence): string {
+  const atRest = dataStoresAtRest(ev);
   const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key?.label ?? '—'), cell(s.key?.rotation ?? '—')]);
 
   const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
@@ -98,7 +103,7 @@ export function encryptionSection(ev: CellEvidence): string {
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
     ];
   });
-  const transit = transitEndpoints(ev).map((e) => [ev.label(e.ref), cell(e.kind), cell(e.protocol), cell(e.tls)]);
+  const transit = transitEndpoints(ev);
 
   return blocks(
     '## 2. Encryption at rest and in transit',
@@ -108,7 +113,7 @@ export function encryptionSection(ev: CellEvidence): string {
     '### Customer-managed keys',
     table(['Key', 'Stack (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
     '### In transit',
-    table(['Endpoint', 'Kind', 'Protocol and port / service', 'Encryption in transit'], transit),
-    'Bucket and topic policies that refuse requests without TLS are listed in section 1 (e).',
+    // The same table is section 1 (e): written once, linked here.
+    `${transit.length} endpoints, each with its protocol and TLS setting, and the bucket and topic policies that refuse requests without TLS: [Transmission security, section 1 (e)](#transmission).`,
   );
 }

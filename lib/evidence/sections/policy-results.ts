@@ -44,8 +44,16 @@ export function policyResultsSection(ev: CellEvidence): string {
       }
     }
   }
-  const ackRows = [...groups.values()].map((g) => [code(g.pack), code(g.rule), cell(g.paths.join('\n')), cell(g.reason)]);
   const acknowledgedCount = [...groups.values()].reduce((n, g) => n + g.paths.length, 0);
+  // Packs often share a rule (HIPAA, NIST and AwsSolutions): the same constructs for the same reason are one row, listing every rule.
+  const byReason = new Map<string, { rules: string[]; paths: string[]; reason: string }>();
+  for (const g of groups.values()) {
+    const key = `${g.paths.join('\n')}\u0000${g.reason}`;
+    const r = byReason.get(key) ?? { rules: [], paths: g.paths, reason: g.reason };
+    r.rules.push(g.rule);
+    byReason.set(key, r);
+  }
+  const ackRows = [...byReason.values()].map((g) => [g.rules.map(code).join('<br>'), cell(g.paths.join('\n')), cell(g.reason)]);
   const unregistered = reports.filter((r) => !registered.has(r.pluginName));
 
   return blocks(
@@ -59,7 +67,7 @@ export function policyResultsSection(ev: CellEvidence): string {
     openElsewhere > 0 && `> **⚠ ${plural(openElsewhere, 'open finding')} in other cells of this assembly.**`,
     '### Acknowledged findings',
     `${plural(acknowledgedCount, 'finding')} in this cell ${acknowledgedCount === 1 ? 'was' : 'were'} acknowledged, each on one construct for one rule, with the reason below.`,
-    table(['Pack', 'Rule', 'Construct', 'Reason'], ackRows, '_No acknowledged findings in this cell._'),
+    table(['Rules (pack-rule)', 'Construct', 'Reason'], ackRows, '_No acknowledged findings in this cell._'),
     unregistered.length > 0 && '### Other reports in validation-report.json',
     unregistered.length > 0 &&
       bullets(

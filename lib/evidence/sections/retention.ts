@@ -20,12 +20,12 @@ export function lifecycleRule(rule: Record<string, any>): string {
   return `S3 lifecycle rule ${rule.Id ?? ''} (${rule.Status ?? 'Enabled'}${scope ? `, prefix ${scope}` : ''}): ${parts.join('; ') || 'no expiry'}`;
 }
 
-function lifecycleOf(bucket: ResourceRef): Array<Record<string, any>> {
+export function lifecycleOf(bucket: ResourceRef): Array<Record<string, any>> {
   return asList<Record<string, any>>(props(bucket).LifecycleConfiguration?.Rules);
 }
 
 /** The retention period a bucket's lifecycle gives its current objects, if any. */
-function expiryDays(bucket: ResourceRef): number | undefined {
+export function expiryDays(bucket: ResourceRef): number | undefined {
   const days = lifecycleOf(bucket)
     .filter((r) => r.Status !== 'Disabled' && !r.Prefix && !r.Filter?.Prefix && r.ExpirationInDays !== undefined)
     .map((r) => Number(r.ExpirationInDays));

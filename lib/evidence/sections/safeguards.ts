@@ -12,10 +12,14 @@ export function safeguardsSection(ev: CellEvidence): string {
     '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
     'Each safeguard lists the resources and properties in the CloudFormation templates of this cell that implement it. ' +
       'Resources are named by their human name, then the stack (`<cell>/<stack>`) and the logical id in that stack\'s template.',
+    // Anchors the first page links to.
+    '<a id="access-control"></a>',
     accessControl(ev),
+    '<a id="audit-controls"></a>',
     auditControls(ev),
     integrity(ev),
     authentication(ev),
+    '<a id="transmission"></a>',
     transmissionSecurity(ev),
   );
 }

@@ -13,6 +13,48 @@ export interface TransitEndpoint {
   readonly tls: string;
 }
 
+/** The hop from a load balancer's listener to the service behind it, as its target group defines it. */
+export interface TargetHop {
+  readonly listener: ResourceRef;
+  readonly loadBalancer?: ResourceRef;
+  readonly targetGroup: ResourceRef;
+  readonly service?: ResourceRef;
+  /** `HTTPS 443`, as the listener answers callers. */
+  readonly listenerLabel: string;
+  /** `HTTP 8080`, as the load balancer talks to the targets (the target group's Protocol and Port). */
+  readonly targetLabel: string;
+  /** Whether the hop to the targets is TLS (target group protocol HTTPS or TLS). */
+  readonly targetTls: boolean;
+}
+
+/** Each listener → target group → ECS service hop; the protocol to the targets comes from the target group, never from the listener. */
+export function targetHops(ev: CellEvidence): TargetHop[] {
+  const services = ev.resources('AWS::ECS::Service');
+  return ev.resources('AWS::ElasticLoadBalancingV2::Listener').flatMap((l) => {
+    const p = props(l);
+    return asList<Record<string, any>>(p.DefaultActions)
+      .filter((a) => a.TargetGroupArn)
+      .flatMap((action) => {
+        const group = ev.index.target(action.TargetGroupArn, l.stack);
+        if (!group) return [];
+        const g = props(group);
+        const service = services.find((s) => asList<Record<string, any>>(props(s).LoadBalancers).some((b) => ev.index.target(b.TargetGroupArn, s.stack) === group));
+        // ELB: a target group's Protocol is how the load balancer connects to its targets (HTTPS means TLS to the target).
+        // https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-routing-configuration
+        const targetTls = g.Protocol === 'HTTPS' || g.Protocol === 'TLS';
+        return [{
+          listener: l,
+          loadBalancer: ev.index.target(p.LoadBalancerArn, l.stack),
+          targetGroup: group,
+          service,
+          listenerLabel: `${p.Protocol} ${p.Port}${p.SslPolicy ? ` TLS (${p.SslPolicy})` : ''}`,
+          targetLabel: `${g.Protocol ?? 'protocol not set'} ${g.Port ?? ''}${targetTls ? ' TLS' : ', unencrypted'}`.trim(),
+          targetTls,
+        }];
+      });
+  });
+}
+
 /** Every listener, database, VPC endpoint and delivery endpoint, with its TLS settings from the templates. */
 export function transitEndpoints(ev: CellEvidence): TransitEndpoint[] {
   const out: TransitEndpoint[] = [];
@@ -26,6 +68,14 @@ export function transitEndpoints(ev: CellEvidence): TransitEndpoint[] {
         ? `no TLS here: answers only with a redirect to ${redirect.Protocol ?? '#{protocol}'}:${redirect.Port ?? '#{port}'} (${redirect.StatusCode})`
         : `**unencrypted ${p.Protocol}**`;
     out.push({ ref: l, kind: `listener of ${lb ? ev.name(lb) : 'load balancer'}`, protocol: `${p.Protocol} ${p.Port}`, tls });
+  }
+  for (const hop of targetHops(ev)) {
+    out.push({
+      ref: hop.targetGroup,
+      kind: `load balancer to ${hop.service ? ev.name(hop.service) : 'its targets'} (target group)`,
+      protocol: hop.targetLabel.replace(/( TLS|, unencrypted)$/, ''),
+      tls: hop.targetTls ? `TLS from the load balancer to the container` : `**unencrypted ${props(hop.targetGroup).Protocol ?? ''}** from the load balancer to the container, inside the VPC`,
+    });
   }
   const groups = ev.resources('AWS::RDS::DBParameterGroup', 'AWS::RDS::DBClusterParameterGroup');
   for (const db of ev.resources('AWS::RDS::DBInstance', 'AWS::RDS::DBCluster')) {

@@ -1,0 +1,41 @@
+import { compactTables } from '../../lib/evidence/compact';
+
+describe('grouping identical rows keeps every fact', () => {
+  const table = (rows: string[]) => ['| Key | Statement | Principal |', '| --- | --- | --- |', ...rows.map((r) => `| ${r} |`)].join('\n');
+
+  test('rows that differ only by their clinic become one row naming every clinic', () => {
+    const out = compactTables(
+      table(['alias/p/tenant-c-001 | OnlyThisTenant | role/p-tenant-c-001', 'alias/p/tenant-c-002 | OnlyThisTenant | role/p-tenant-c-002', 'alias/p/logs | Admin | root']),
+      ['c-001', 'c-002'],
+    );
+    expect(out.split('\n')).toEqual([
+      '| Key | Statement | Principal |',
+      '| --- | --- | --- |',
+      '| alias/p/tenant-&lt;clinic&gt;<br>_each of the 2 clinics of this cell_ | OnlyThisTenant | role/p-tenant-&lt;clinic&gt; |',
+      '| alias/p/logs | Admin | root |',
+    ]);
+  });
+
+  test('a clinic whose row differs keeps its own row, and a subset is named', () => {
+    const out = compactTables(
+      table(['b-c-001 | 365 days | x', 'b-c-002 | 730 days | x', 'b-c-003 | 365 days | x']),
+      ['c-001', 'c-002', 'c-003'],
+    );
+    expect(out).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: c-001, c-003_ | 365 days | x |');
+    expect(out).toContain('| b-c-002 | 730 days | x |');
+  });
+
+  test('rows that differ only in their first column list every subject in one row', () => {
+    const out = compactTables(table(['alias/a | Admin | root', 'alias/b | Admin | root', 'alias/c | Use | role']), []);
+    expect(out).toContain('| alias/a<br>alias/b | Admin | root |');
+    expect(out).toContain('| alias/c | Use | role |');
+  });
+
+  test('per-clinic tables stay one row per clinic; escaped pipes are not separators', () => {
+    const perClinic = ['| Tenant | Regions |', '| --- | --- |', '| `c-001` | a \\| b |', '| `c-002` | a \\| b |'].join('\n');
+    expect(compactTables(perClinic, ['c-001', 'c-002'])).toContain('| `c-001`<br>`c-002` | a \\| b |');
+    expect(compactTables(perClinic, ['c-001', 'c-002'])).not.toContain('&lt;clinic&gt;');
+    const controllers = ['| Controller (clinic id) | Name |', '| --- | --- |', '| `c-001` | from the contract |', '| `c-002` | from the contract |'].join('\n');
+    expect(compactTables(controllers, ['c-001', 'c-002'])).toContain('| `c-001`<br>`c-002` | from the contract |');
+  });
+});

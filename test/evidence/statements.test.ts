@@ -1,0 +1,106 @@
+import { diagramSection } from '../../lib/evidence/sections/diagram';
+import { auditControls } from '../../lib/evidence/sections/audit-controls';
+import { authentication } from '../../lib/evidence/sections/authentication';
+import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesized } from '../helpers';
+import { cellEvidenceOf, linesWith, resourcesIn } from './support';
+
+// Each statement is read from the templates: a test changes the template in memory and sees the statement change.
+describe('statements of the evidence pack follow the templates', () => {
+  const result = synthesized(fixtureConfig({ cells: 1, tenantsPerCell: 1 }), { packs: false });
+  const VOICE = 'us-east/Voice';
+  const DETECTION = 'us-east/Detection';
+  // The alarms on the trail's metric filters (the alert-delivery and replication alarms read AWS metrics).
+  const trailAlarms = () =>
+    resourcesIn(result.templateJson(DETECTION), 'AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties.Namespace ?? '').startsWith('VoicePlatform/'));
+
+  describe('the load balancer to voice service hop', () => {
+    test('is labelled with the target group\'s protocol and port, not the listener\'s', () => {
+      const ev = cellEvidenceOf(result, 'us-east');
+      const [group] = resourcesIn(result.templateJson(VOICE), 'AWS::ElasticLoadBalancingV2::TargetGroup');
+      const expected = `${group[1].Properties.Protocol} ${group[1].Properties.Port}`;
+      expect(group[1].Properties.Protocol).toBe('HTTPS');
+      expect(diagramSection(ev)).toContain(`|"${expected} TLS"|`);
+      expect(diagramSection(ev)).not.toContain('unencrypted');
+      const [row] = linesWith(transmissionSecurity(ev), '(target group)');
+      expect(row).toContain(`| ${expected} | TLS from the load balancer to the container |`);
+    });
+
+    test('says unencrypted when the target group forwards plain HTTP', () => {
+      const ev = cellEvidenceOf(result, 'us-east', (t) => {
+        const [[, group]] = resourcesIn(t[VOICE], 'AWS::ElasticLoadBalancingV2::TargetGroup');
+        Object.assign(group.Properties, { Protocol: 'HTTP', Port: 8081 });
+      });
+      expect(diagramSection(ev)).toContain('|"HTTP 8081, unencrypted"|');
+      const [row] = linesWith(transmissionSecurity(ev), '(target group)');
+      expect(row).toContain('| HTTP 8081 |');
+      expect(row).toContain('**unencrypted HTTP** from the load balancer to the container');
+    });
+  });
+
+  describe('the voice service and its image repository', () => {
+    test('the service pulls its image; nothing says it writes to the repository', () => {
+      const diagram = diagramSection(cellEvidenceOf(result, 'us-east'));
+      const repo = /(n\d+)\[\("Container images/.exec(diagram)![1];
+      const toRepo = diagram.split('\n').filter((l) => l.includes('-->') && l.trim().endsWith(` ${repo}`));
+      expect(toRepo).toEqual([expect.stringContaining('|"pulls image from"|')]);
+    });
+
+    test('a reference from another container field is labelled by that field', () => {
+      const diagram = diagramSection(
+        cellEvidenceOf(result, 'us-east', (t) => {
+          const [[, task]] = resourcesIn(t[VOICE], 'AWS::ECS::TaskDefinition');
+          const container = task.Properties.ContainerDefinitions[0];
+          container.Environment.push({ Name: 'IMAGE_SOURCE', Value: container.Image });
+          container.Image = 'public.ecr.aws/placeholder/image:1';
+        }),
+      );
+      const repo = /(n\d+)\[\("Container images/.exec(diagram)![1];
+      const toRepo = diagram.split('\n').filter((l) => l.includes('-->') && l.trim().endsWith(` ${repo}`));
+      expect(toRepo).toEqual([expect.stringContaining('|"writes to"|')]);
+    });
+  });
+
+  describe('alerting on security events', () => {
+    test('lists every metric-filter alarm of the trail log group and the topic it notifies', () => {
+      const alarms = trailAlarms();
+      expect(alarms.length).toBeGreaterThanOrEqual(5);
+      const text = auditControls(cellEvidenceOf(result, 'us-east'));
+      for (const [, alarm] of alarms) {
+        const [row] = linesWith(text, `${alarm.Properties.AlarmName}<br>\`${DETECTION}\``);
+        expect(row).toContain(String(alarm.Properties.AlarmDescription).split('. ')[0]);
+        expect(row).toContain('filter: {');
+        expect(row).toContain('fed by CloudTrail trail');
+        expect(row).toContain('(multi-region)');
+      }
+    });
+
+    test('an alarm removed from the template is no longer listed; a changed description is', () => {
+      const [[removed], [changed]] = trailAlarms();
+      const text = auditControls(
+        cellEvidenceOf(result, 'us-east', (t) => {
+          delete t[DETECTION].Resources[removed];
+          t[DETECTION].Resources[changed].Properties.AlarmDescription = 'Something else entirely. More.';
+        }),
+      );
+      const name = (id: string) => result.templateJson(DETECTION).Resources[id].Properties.AlarmName;
+      expect(linesWith(text, `${name(removed)}<br>\`${DETECTION}\``)).toEqual([]);
+      expect(linesWith(text, `${name(changed)}<br>\`${DETECTION}\``)[0]).toContain('Something else entirely');
+    });
+  });
+
+  describe('secrets', () => {
+    test('a secret without a rotation schedule points to the rotation runbook; one with a schedule says so', () => {
+      const before = authentication(cellEvidenceOf(result, 'us-east'));
+      const [[secretId]] = resourcesIn(result.templateJson(VOICE), 'AWS::SecretsManager::Secret');
+      expect(linesWith(before, `\`${secretId}\``)[0]).toContain('rotated by runbook (README, "Rotate secrets")');
+      const after = authentication(
+        cellEvidenceOf(result, 'us-east', (t) => {
+          t[VOICE].Resources.Rotation = { Type: 'AWS::SecretsManager::RotationSchedule', Properties: { SecretId: { Ref: secretId }, RotationRules: { ScheduleExpression: 'rate(30 days)' } } };
+        }),
+      );
+      expect(linesWith(after, `\`${secretId}\``)[0]).toContain('automatic rotation schedule');
+    });
+  });
+});
