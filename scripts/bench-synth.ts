@@ -10,6 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { registerCompliancePacks } from '../lib/compliance';
 import { loadConfig } from '../lib/config';
 import { generateEvidencePack } from '../lib/evidence';
+import { recordSynthesis } from '../lib/evidence/provenance';
 import { buildPlatform } from '../lib/platform';
 
 const args = process.argv.slice(2);
@@ -37,6 +38,8 @@ const app = new App({
 const cells = buildPlatform(app, loadConfig(configFile));
 if (packs) registerCompliancePacks(app);
 const assembly = app.synth();
+// As lib/main.ts does after every synth: the evidence pack refuses an assembly without it.
+recordSynthesis(assembly.directory, configFile);
 const synthMs = performance.now() - started;
 
 let stacks = 0;
