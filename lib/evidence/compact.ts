@@ -56,7 +56,8 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
     // A row about several clinics at once (or none) is not one clinic's row: it stays as it is.
     const key = found.size === 1 ? masked.join('\u0000') : `\u0001${groups.size}`;
     const g = groups.get(key) ?? { masked, clinics: [], original: row };
-    if (found.size === 1) g.clinics.push([...found][0]);
+    // Two rows of the same clinic that read the same (two statements of one role) are one fact, named once.
+    if (found.size === 1 && !g.clinics.includes([...found][0])) g.clinics.push([...found][0]);
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => {

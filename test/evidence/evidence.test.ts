@@ -101,7 +101,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     const retention = section(us, '4.');
     expect(linesWith(retention, '| Transcripts, tenant us-east-c002 |')[0]).toContain('| 730 days (as config requires) |');
     expect(linesWith(retention, '| Recordings, tenant us-east-c002 |')[0]).toContain('no recordings bucket in the templates');
-    expect(linesWith(retention, '| Audit archive |', 'us-east/Audit')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
+    expect(linesWith(retention, '| Audit archive |', '`Audit`')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
     expect(linesWith(retention, '| DR backup copies |')[0]).toContain('vp-us-east-backup-us-west-2 (us-west-2)');
   });
 

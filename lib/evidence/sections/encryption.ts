@@ -97,7 +97,7 @@ export function encryptionSection(ev: CellEvidence): string {
     const p = props(k);
     return [
       cell(facts.label),
-      `${code(k.stack.path)} ${code(k.logicalId)} (${cell(k.stack.region)})`,
+      `${code(ev.stackName(k.stack))} ${code(k.logicalId)} (${cell(k.stack.region)})`,
       cell(p.Description ?? ''),
       cell(facts.rotation),
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
