@@ -60,9 +60,14 @@ export class CellEvidence {
     return this.index.nameOf(ref) ?? constructId(ref);
   }
 
-  /** A table cell that identifies a resource: human name, then stack path and logical id. */
+  /** A table cell that identifies a resource: human name, then its stack within the cell (`Keys` for `<cell>/Keys`) and logical id. */
   label(ref: ResourceRef): string {
-    return `${cell(this.name(ref))}<br>${code(ref.stack.path)} ${code(ref.logicalId)}`;
+    return `${cell(this.name(ref))}<br>${code(this.stackName(ref.stack))} ${code(ref.logicalId)}`;
+  }
+
+  /** A stack of this cell named without the cell prefix (`Keys` for `us-east/Keys`), as every table of the pack names it. */
+  stackName(stack: StackTemplate): string {
+    return stack.path.startsWith(`${this.id}/`) ? stack.path.slice(this.id.length + 1) : stack.path;
   }
 
   /** A value for a reader, with references resolved where the templates allow. */

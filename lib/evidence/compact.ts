@@ -7,9 +7,12 @@
  * 2. Rows that differ only in their first column (the same statement on several keys) become one
  *    row whose first cell lists every subject.
  *
+ * 3. A long list of subjects that several rows of a table share is written once below the table, and the rows link to it
+ *    (`sets` carries the lists already written, so that a later table links to the same place).
+ *
  * Tables whose first column is the clinic itself (`Tenant`, `Clinic`, `Controller`) are per-clinic detail and stay as they are.
  */
-export function compactTables(markdown: string, tenantIds: readonly string[]): string {
+export function compactTables(markdown: string, tenantIds: readonly string[], sets: Map<string, string> = new Map()): string {
   const lines = markdown.split('\n');
   const out: string[] = [];
   for (let i = 0; i < lines.length; ) {
@@ -24,7 +27,8 @@ export function compactTables(markdown: string, tenantIds: readonly string[]): s
     while (j < lines.length && isRow(lines[j])) rows.push(splitRow(lines[j++]));
     const perClinic = /^(tenant|clinic|controller)\b/i.test(splitRow(header)[0] ?? '');
     const grouped = mergeFirstColumn(perClinic ? rows : mergeClinics(rows, tenantIds));
-    out.push(header, separator, ...grouped.map((r) => `| ${r.join(' | ')} |`));
+    const { rows: linked, written } = sharedSubjects(grouped, sets);
+    out.push(header, separator, ...linked.map((r) => `| ${r.join(' | ')} |`), ...written);
     i = j;
   }
   return out.join('\n');
@@ -52,7 +56,8 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
     // A row about several clinics at once (or none) is not one clinic's row: it stays as it is.
     const key = found.size === 1 ? masked.join('\u0000') : `\u0001${groups.size}`;
     const g = groups.get(key) ?? { masked, clinics: [], original: row };
-    if (found.size === 1) g.clinics.push([...found][0]);
+    // Two rows of the same clinic that read the same (two statements of one role) are one fact, named once.
+    if (found.size === 1 && !g.clinics.includes([...found][0])) g.clinics.push([...found][0]);
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => {
@@ -70,6 +75,27 @@ function mergeFirstColumn(rows: string[][]): string[][] {
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   return [...groups.values()].map((g) => (g.length === 1 ? g[0] : [g.map((r) => r[0]).join('<br>'), ...g[0].slice(1)]));
+}
+
+/** Subject lists of at least this many characters, shared by two or more rows, are written once. */
+const SHARED_SUBJECTS_MIN = 150;
+
+/** Rows whose long first cell another row repeats link to one list of those subjects, written below the table (or in an earlier one). */
+function sharedSubjects(rows: string[][], sets: Map<string, string>): { rows: string[][]; written: string[] } {
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r[0], (counts.get(r[0]) ?? 0) + 1);
+  const written: string[] = [];
+  const linked = rows.map((r) => {
+    if (r[0].length < SHARED_SUBJECTS_MIN || (counts.get(r[0]) ?? 0) < 2) return r;
+    let id = sets.get(r[0]);
+    if (!id) {
+      id = `subjects-${sets.size + 1}`;
+      sets.set(r[0], id);
+      written.push('', `<a id="${id}"></a>**Subjects ${sets.size}** (named by several table rows, which link here): ${r[0]}`);
+    }
+    return [`_the [subjects ${id.replace('subjects-', '')}](#${id})_`, ...r.slice(1)];
+  });
+  return { rows: linked, written };
 }
 
 function escape(text: string): string {

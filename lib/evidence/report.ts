@@ -41,6 +41,8 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
   }
   const sections = PACK_SECTIONS.map((section) => ({ section, text: first.has(section) ? first.get(section) : section.render(ev, { ...context, anchors }) })).filter((x) => x.text);
   const tenantIds = ev.tenants.map((t) => t.id);
+  // Subject lists shared by several rows are written once per pack; later tables link to the first.
+  const sets = new Map<string, string>();
   return (
     blocks(
       `# Compliance evidence pack — cell ${c.id}`,
@@ -49,8 +51,8 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
         'validated platform configuration (labelled as such). Nothing in it is written by hand; regenerate it after any change.',
       header,
       `**Contents:** ${[...sections.map((x) => `[${x.section.title}](#${x.section.anchor})`), '[Sources](#sources)'].join(' · ')}.`,
-      ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds)}`),
-      compactTables(sourcesSection(ev), tenantIds),
+      ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds, sets)}`),
+      compactTables(sourcesSection(ev), tenantIds, sets),
       // For a later `npm run evidence -- --since <this pack>`.
       subProcessorMarker(ev.id, configSubProcessors(ev.config, ev.id)),
     ) + '\n'

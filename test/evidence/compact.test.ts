@@ -38,4 +38,18 @@ describe('grouping identical rows keeps every fact', () => {
     const controllers = ['| Controller (clinic id) | Name |', '| --- | --- |', '| `c-001` | from the contract |', '| `c-002` | from the contract |'].join('\n');
     expect(compactTables(controllers, ['c-001', 'c-002'])).toContain('| `c-001`<br>`c-002` | from the contract |');
   });
+
+  test('a long subject list that several rows share is written once and each row links to it, also from a later table', () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `alias/p/key-${i}`).join('<br>');
+    const sets = new Map<string, string>();
+    const first = compactTables(table([`${keys} | Admin | root`, `${keys} | Deny | *`, 'alias/p/x | Use | role']), [], sets);
+    expect(first.split(keys)).toHaveLength(2);
+    expect(first).toContain('| _the [subjects 1](#subjects-1)_ | Admin | root |');
+    expect(first).toContain('| _the [subjects 1](#subjects-1)_ | Deny | * |');
+    expect(first).toContain(`<a id="subjects-1"></a>**Subjects 1** (named by several table rows, which link here): ${keys}`);
+    expect(first).toContain('| alias/p/x | Use | role |');
+    const later = compactTables(table([`${keys} | Use | a`, `${keys} | Use2 | b`]), [], sets);
+    expect(later).not.toContain(keys);
+    expect(later).toContain('| _the [subjects 1](#subjects-1)_ | Use | a |');
+  });
 });

@@ -39,7 +39,7 @@ describe('evidence: database isolation (access control)', () => {
   test('names the migration function\'s role as the only reader of the master secret', () => {
     const rows = linesWith(accessControl, 'secretsmanager:GetSecretValue');
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toContain('us-east/Data');
+    expect(rows[0]).toContain('`Data`');
     expect(rows[0]).toContain('MigrationsRole');
   });
 
@@ -57,7 +57,7 @@ describe('evidence: the audit table (integrity)', () => {
     expect(integrity).toContain('UPDATE, DELETE or TRUNCATE');
     const verification = linesWith(integrity, 'without anyone logging in');
     expect(verification).toHaveLength(1);
-    expect(verification[0]).toContain('us-east/Data');
+    expect(verification[0]).toContain('`Data`');
     expect(verification[0]).toMatch(/MigrationsLogs/);
   });
 });

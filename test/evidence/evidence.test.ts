@@ -78,8 +78,11 @@ describe('the evidence pack of a two-cell configuration', () => {
   test('shows each acknowledgement of the cell with its rule, construct path and reason, and only that cell\'s', () => {
     const ack = result.acknowledged().find((a) => a.ruleName === 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW' && a.violatingConstructs[0].constructPath.startsWith('us-east/'))!;
     const results = section(us, '5.');
-    const [row] = linesWith(results, '`HIPAA.Security-VPCNoUnrestrictedRouteToIGW`', ack.violatingConstructs[0].constructPath);
-    expect(row).toContain(ack.reason!);
+    const shortPath = ack.violatingConstructs[0].constructPath.replace(/^us-east\//, '').replace(/\/Resource$/, '');
+    // One row per reason: the reason, the rule once with every pack that raised it, and the construct.
+    const [row] = linesWith(results, ack.reason!, `\`${shortPath}\``);
+    expect(row).toContain('`VPCNoUnrestrictedRouteToIGW` (HIPAA.Security, NIST.800.53.R5)');
+    expect(linesWith(results, ack.reason!)).toHaveLength(1);
     expect(section(eu, '5.')).not.toContain('us-east/Network/');
     const usAcks = result.acknowledged().filter((a) => a.violatingConstructs[0].constructPath.startsWith('us-east/'));
     expect(results).toContain(`${usAcks.length} findings in this cell were acknowledged`);
@@ -98,7 +101,7 @@ describe('the evidence pack of a two-cell configuration', () => {
     const retention = section(us, '4.');
     expect(linesWith(retention, '| Transcripts, tenant us-east-c002 |')[0]).toContain('| 730 days (as config requires) |');
     expect(linesWith(retention, '| Recordings, tenant us-east-c002 |')[0]).toContain('no recordings bucket in the templates');
-    expect(linesWith(retention, '| Audit archive |', 'us-east/Audit')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
+    expect(linesWith(retention, '| Audit archive |', '`Audit`')[0]).toContain('COMPLIANCE mode, default retention 2192 days');
     expect(linesWith(retention, '| DR backup copies |')[0]).toContain('vp-us-east-backup-us-west-2 (us-west-2)');
   });
 

@@ -1,4 +1,6 @@
 import { diagramSection } from '../../lib/evidence/sections/diagram';
+import { compactTables } from '../../lib/evidence/compact';
+import { accessControl } from '../../lib/evidence/sections/access-control';
 import { auditControls } from '../../lib/evidence/sections/audit-controls';
 import { authentication } from '../../lib/evidence/sections/authentication';
 import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
@@ -68,7 +70,7 @@ describe('statements of the evidence pack follow the templates', () => {
       expect(alarms.length).toBeGreaterThanOrEqual(5);
       const text = auditControls(cellEvidenceOf(result, 'us-east'));
       for (const [, alarm] of alarms) {
-        const [row] = linesWith(text, `${alarm.Properties.AlarmName}<br>\`${DETECTION}\``);
+        const [row] = linesWith(text, `${alarm.Properties.AlarmName}<br>\`Detection\``);
         expect(row).toContain(String(alarm.Properties.AlarmDescription).split('. ')[0]);
         expect(row).toContain('filter: {');
         expect(row).toContain('fed by CloudTrail trail');
@@ -85,8 +87,37 @@ describe('statements of the evidence pack follow the templates', () => {
         }),
       );
       const name = (id: string) => result.templateJson(DETECTION).Resources[id].Properties.AlarmName;
-      expect(linesWith(text, `${name(removed)}<br>\`${DETECTION}\``)).toEqual([]);
-      expect(linesWith(text, `${name(changed)}<br>\`${DETECTION}\``)[0]).toContain('Something else entirely');
+      expect(linesWith(text, `${name(removed)}<br>\`Detection\``)).toEqual([]);
+      expect(linesWith(text, `${name(changed)}<br>\`Detection\``)[0]).toContain('Something else entirely');
+    });
+  });
+
+  describe('key policies', () => {
+    const DR = 'us-east/DisasterRecovery';
+    const backupKey = (t: Record<string, any>) => resourcesIn(t, 'AWS::KMS::Key').find(([id]) => id.startsWith('BackupKey'))!;
+    const keyTable = (edit?: Parameters<typeof cellEvidenceOf>[2]) => {
+      const ev = cellEvidenceOf(result, 'us-east', edit);
+      return compactTables(accessControl(ev), ev.tenants.map((t) => t.id));
+    };
+
+    test('a statement the backup keys of both regions hold is one row naming each key with its region', () => {
+      const [row, ...more] = linesWith(keyTable(), '| Allow (UseViabackup) |');
+      expect(more).toEqual([]);
+      expect(row).toContain('alias/vp-us-east/backup (Keys, us-east-1)');
+      expect(row).toContain('alias/vp-us-east/backup (DisasterRecovery, us-west-2)');
+      expect(row).toContain('kms:ViaService = backup.&lt;region&gt;.amazonaws.com');
+    });
+
+    test('when one region\'s key changes the statement, each key has its own row again', () => {
+      const text = keyTable((t) => {
+        const [, key] = backupKey(t[DR]);
+        const statement = key.Properties.KeyPolicy.Statement.find((x: any) => x.Sid === 'UseViabackup');
+        statement.Action = ['kms:Decrypt'];
+      });
+      const rows = linesWith(text, '| Allow (UseViabackup) |');
+      expect(rows).toHaveLength(2);
+      expect(linesWith(text, '| Allow (UseViabackup) |', '(DisasterRecovery, us-west-2)')[0]).toContain('| kms:Decrypt |');
+      expect(linesWith(text, '| Allow (UseViabackup) |', '(Keys, us-east-1)')[0]).not.toContain('DisasterRecovery');
     });
   });
 

@@ -1,11 +1,8 @@
 import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, table, yesNo } from '../markdown';
-import { conditionValues, mfaOf, principalsOf } from '../policies';
+import { mfaOf } from '../policies';
 import { props } from '../template';
 import { roleTrusts } from './resource-policies';
-
-/** Trust-policy condition keys that pin down who the caller is. */
-const IDENTITY_KEYS = ['aws:PrincipalArn', 'aws:SourceArn', 'aws:SourceAccount', 'aws:PrincipalOrgID', 'SAML:aud', 'sts:ExternalId'];
 
 /** 164.312(d) person or entity authentication: how each caller proves who it is. */
 export function authentication(ev: CellEvidence): string {
@@ -19,21 +16,6 @@ export function authentication(ev: CellEvidence): string {
     return [ev.label(db), cell(yesNo(p.EnableIAMDatabaseAuthentication)), cell(secret), cell(yesNo(p.PubliclyAccessible))];
   });
 
-  const roles = roleTrusts(ev).flatMap(({ role, statements }) =>
-    statements.map((s) => {
-      const mfa = mfaOf(s);
-      const identity = IDENTITY_KEYS.flatMap((k) => {
-        const values = conditionValues(s, k);
-        return values.length ? [`${k} = ${values.map((v) => ev.show(v, role.stack)).join(', ')}`] : [];
-      });
-      return [
-        ev.label(role),
-        cell(principalsOf(s, ev, role.stack).join('\n')),
-        cell(mfa.required ? `required${mfa.maxAgeSeconds ? `, signed in with MFA at most ${mfa.maxAgeSeconds} s before` : ''}` : 'not required'),
-        cell(identity.join('\n') || 'none'),
-      ];
-    }),
-  );
   const mfaRoles = roleTrusts(ev).filter(({ statements }) => statements.some((s) => mfaOf(s).required)).length;
 
   const rotated = new Set(
@@ -62,8 +44,8 @@ export function authentication(ev: CellEvidence): string {
     'With IAM database authentication, applications sign in with short-lived tokens issued to their IAM role instead of stored passwords.',
     table(['Database', 'IAM database authentication', 'Master credentials', 'Publicly accessible'], databases),
     '#### How each role\'s callers are authenticated',
-    `${mfaRoles} of ${roleTrusts(ev).length} roles require multi-factor authentication in their trust policy. Roles assumed by AWS services are authenticated by AWS as that service; the conditions restrict which account, resource or principal may act through them.`,
-    table(['Role', 'Trusted principal', 'Multi-factor authentication', 'Identity conditions'], roles),
+    `${mfaRoles} of ${roleTrusts(ev).length} roles require multi-factor authentication in their trust policy. Roles assumed by AWS services are authenticated by AWS as that service; the conditions restrict which account, resource or principal may act through them. ` +
+      `Each role's trusted principals, multi-factor requirement and conditions: [Who may assume each IAM role](#role-trust), under (a).`,
     '#### Secrets',
     table(['Secret', 'Purpose', 'KMS key', 'Value', 'Rotation'], secrets),
     users.length > 0

@@ -15,7 +15,7 @@ function migrationResources(ev: CellEvidence): Array<{ ref: ResourceRef; plan: D
 /** A function by its name, then where it is defined. */
 function functionLabel(ev: CellEvidence, fn: ResourceRef): string {
   const name = props(fn).FunctionName;
-  return typeof name === 'string' ? `${code(name)} (${code(fn.stack.path)} ${code(fn.logicalId)})` : ev.label(fn);
+  return typeof name === 'string' ? `${code(name)} (${code(ev.stackName(fn.stack))} ${code(fn.logicalId)})` : ev.label(fn);
 }
 
 interface Grant {

@@ -1,5 +1,5 @@
 import { CellEvidence, KeyFacts } from '../cell-evidence';
-import { blocks, cell, table } from '../markdown';
+import { blocks, cell, code, table } from '../markdown';
 import { ResourceRef, props } from '../template';
 import { transitEndpoints } from './transmission';
 
@@ -97,7 +97,7 @@ export function encryptionSection(ev: CellEvidence): string {
     const p = props(k);
     return [
       cell(facts.label),
-      cell(`${k.stack.path} (${k.stack.region})`),
+      `${code(ev.stackName(k.stack))} ${code(k.logicalId)} (${cell(k.stack.region)})`,
       cell(p.Description ?? ''),
       cell(facts.rotation),
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
@@ -110,8 +110,9 @@ export function encryptionSection(ev: CellEvidence): string {
     '### Data stores and their keys',
     'Every data store in this cell\'s templates, the key that encrypts it (references resolved to the key\'s alias when the key is in the app), and whether that key rotates.',
     table(['Data store', 'What is encrypted', 'Encryption', 'Key', 'Key rotation'], storeRows),
+    '<a id="customer-managed-keys"></a>',
     '### Customer-managed keys',
-    table(['Key', 'Stack (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
+    table(['Key', 'Stack, logical id (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
     '### In transit',
     // The same table is section 1 (e): written once, linked here.
     `${transit.length} endpoints, each with its protocol and TLS setting, and the bucket and topic policies that refuse requests without TLS: [Transmission security, section 1 (e)](#transmission).`,

@@ -45,15 +45,22 @@ export function policyResultsSection(ev: CellEvidence): string {
     }
   }
   const acknowledgedCount = [...groups.values()].reduce((n, g) => n + g.paths.length, 0);
-  // Packs often share a rule (HIPAA, NIST and AwsSolutions): the same constructs for the same reason are one row, listing every rule.
-  const byReason = new Map<string, { rules: string[]; paths: string[]; reason: string }>();
+  // A reason is read once: one row per reason, listing each set of rules with the constructs it was given for.
+  const byReason = new Map<string, Map<string, { rules: Array<{ pack: string; rule: string }>; paths: string[] }>>();
   for (const g of groups.values()) {
-    const key = `${g.paths.join('\n')}\u0000${g.reason}`;
-    const r = byReason.get(key) ?? { rules: [], paths: g.paths, reason: g.reason };
-    r.rules.push(g.rule);
-    byReason.set(key, r);
+    const entries = byReason.get(g.reason) ?? new Map();
+    const key = g.paths.join('\n');
+    const e = entries.get(key) ?? { rules: [], paths: g.paths };
+    e.rules.push({ pack: g.pack, rule: g.rule });
+    entries.set(key, e);
+    byReason.set(g.reason, entries);
   }
-  const ackRows = [...byReason.values()].map((g) => [g.rules.map(code).join('<br>'), cell(g.paths.join('\n')), cell(g.reason)]);
+  const prefix = `${ev.id}/`;
+  const shortPath = (p: string) => code(p.slice(prefix.length).replace(/\/Resource$/, ''));
+  const ackRows = [...byReason.entries()].map(([reason, entries]) => [
+    cell(reason),
+    [...entries.values()].map((e) => `${sameRule(e.rules)}: ${e.paths.map(shortPath).join(', ')}`).join('<br>'),
+  ]);
   const unregistered = reports.filter((r) => !registered.has(r.pluginName));
 
   return blocks(
@@ -66,8 +73,10 @@ export function policyResultsSection(ev: CellEvidence): string {
     open.length > 0 && table(['Pack', 'Rule', 'Construct', 'Finding'], openRows),
     openElsewhere > 0 && `> **⚠ ${plural(openElsewhere, 'open finding')} in other cells of this assembly.**`,
     '### Acknowledged findings',
-    `${plural(acknowledgedCount, 'finding')} in this cell ${acknowledgedCount === 1 ? 'was' : 'were'} acknowledged, each on one construct for one rule, with the reason below.`,
-    table(['Rules (pack-rule)', 'Construct', 'Reason'], ackRows, '_No acknowledged findings in this cell._'),
+    `${plural(acknowledgedCount, 'finding')} in this cell ${acknowledgedCount === 1 ? 'was' : 'were'} acknowledged, each on one construct for one rule, with the reason below. ` +
+      `Each reason is written once, followed by the rules it acknowledges and the constructs it was given for: a rule that several packs share is written once with its packs in brackets, ` +
+      `and construct paths are written without the cell prefix \`${prefix}\` and the final \`/Resource\`.`,
+    table(['Reason', 'Rules (pack): constructs'], ackRows, '_No acknowledged findings in this cell._'),
     unregistered.length > 0 && '### Other reports in validation-report.json',
     unregistered.length > 0 &&
       bullets(
@@ -77,4 +86,14 @@ export function policyResultsSection(ev: CellEvidence): string {
         ),
       ),
   );
+}
+
+/** `VPCNoUnrestrictedRouteToIGW` (HIPAA.Security, NIST.800.53.R5): a rule id several packs share is written once. */
+function sameRule(rules: ReadonlyArray<{ pack: string; rule: string }>): string {
+  const byId = new Map<string, string[]>();
+  for (const { pack, rule } of rules) {
+    const id = rule.startsWith(`${pack}-`) ? rule.slice(pack.length + 1) : rule;
+    byId.set(id, [...(byId.get(id) ?? []), rule.startsWith(`${pack}-`) ? pack : '']);
+  }
+  return [...byId.entries()].map(([id, packs]) => `${code(id)} (${packs.filter(Boolean).join(', ') || 'no pack prefix'})`).join(', ');
 }

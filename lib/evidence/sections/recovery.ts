@@ -36,7 +36,7 @@ export function recoverySection(ev: CellEvidence, verification: VerificationEvid
     const sp = selection ? props(selection) : {};
     const rp = props(p).RecoveryPointSelection ?? {};
     return [
-      `${cell(props(p).RestoreTestingPlanName)}<br>${code(p.stack.path)} ${code(p.logicalId)}`,
+      `${cell(props(p).RestoreTestingPlanName)}<br>${code(ev.stackName(p.stack))} ${code(p.logicalId)}`,
       cell(`${props(p).ScheduleExpression} (${props(p).ScheduleExpressionTimezone ?? 'UTC'}), start within ${props(p).StartWindowHours ?? 24} h`),
       cell(`${rp.Algorithm}, ${asList(rp.RecoveryPointTypes).join(', ')}, from ${asList(rp.IncludeVaults).map((v) => ev.show(v, p.stack)).join(', ')}`),
       cell(selection ? `${sp.ProtectedResourceType}: ${asList(sp.ProtectedResourceArns).map((a) => ev.show(a, selection.stack)).join(', ')}` : 'none'),

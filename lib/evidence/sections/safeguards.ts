@@ -11,7 +11,7 @@ export function safeguardsSection(ev: CellEvidence): string {
   return blocks(
     '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
     'Each safeguard lists the resources and properties in the CloudFormation templates of this cell that implement it. ' +
-      'Resources are named by their human name, then the stack (`<cell>/<stack>`) and the logical id in that stack\'s template.',
+      `Resources are named by their human name, then the stack and the logical id in that stack's template; stacks are named without the cell prefix (\`Keys\` is the stack \`${ev.id}/Keys\`).`,
     // Anchors the first page links to.
     '<a id="access-control"></a>',
     accessControl(ev),
