@@ -111,7 +111,7 @@ function offboardingDays(ev: CellEvidence): string {
     const days = Math.round((Date.parse(String(rule.ExpirationDate)) - Date.parse(`${t.offboarding.terminationDate}T00:00:00Z`)) / 86_400_000);
     return [`${code(t.id)}: every object expires ${days} days after its termination date ${t.offboarding.terminationDate}`];
   });
-  const rule = `when a clinic's termination date is set in config, its tenant stacks add an S3 lifecycle rule that expires every recording and transcript (primary and DR copy) ${OFFBOARDING_EXPIRY_DAYS} days after that date, so none is left after 30 days; the next deploy deletes its database rows and drops its database user; audit records stay for their own retention`;
+  const rule = `when a clinic's termination date is set in config, its tenant stacks add an S3 lifecycle rule that expires every recording and transcript (primary and DR copy) ${plural(OFFBOARDING_EXPIRY_DAYS, 'day')} after that date, so none is left after 30 days; the next deploy deletes its database rows and drops its database user; audit records stay for their own retention`;
   return `${rule}.${seen.length ? ` Offboarding now: ${seen.join('; ')}.` : ' No clinic of this cell is offboarding.'}`;
 }
 
@@ -141,8 +141,8 @@ function breachAnswer(ev: CellEvidence, link: Link): string {
   const subscribers = ev.resources('AWS::SNS::Subscription').map((s) => `${props(s).Protocol} ${ev.show(props(s).Endpoint, s.stack)}`);
   const guardDuty = ev.resources('AWS::GuardDuty::Detector').some((d) => props(d).Enable === true || props(d).Enable === 'true');
   return [
-    `- **Detected:** ${plural(rules.length, 'EventBridge rule')} that alert on security events as they happen${alarms.length ? `, and ${plural(alarms.length, 'alarm')} on events from every region (${alarms.map((a) => code(ev.name(a.alarm))).join(', ')})` : ''}${guardDuty ? '; GuardDuty threat detection is on' : ''} (${link('Alerting on security events', 'alerting')}).`,
-    `- **Who is alerted, within minutes:** ${subscribers.length ? [...new Set(subscribers)].map(code).join(', ') : '**no subscriber in the templates**'} — EventBridge rules notify at once, alarms within ${periods.join(', ') || '—'} minutes.`,
+    `- **Detected:** ${plural(rules.length, 'EventBridge rule')} that alert on security events as they happen${alarms.length ? `, and ${plural(alarms.length, 'CloudWatch alarm')} (${alarms.map((a) => `${code(ev.name(a.alarm))} in ${a.alarm.stack.region}`).join(', ')})` : ''}${guardDuty ? '; GuardDuty threat detection is on' : ''} (${link('Alerting on security events', 'alerting')}).`,
+    `- **Who is alerted, within minutes:** ${subscribers.length ? [...new Set(subscribers)].map(code).join(', ') : '**no subscriber in the templates**'} — EventBridge rules notify at once, alarms within ${periods.length ? Math.max(...periods) : '—'} minutes.`,
     `- **Notification promise _(config)_:** the operator notifies each affected clinic within **${b.notifyClinicsWithinHours} hours** of discovering a breach of its data${ev.cell.jurisdiction === 'EU' ? ' (the clinic, as controller, then has 72 hours from awareness to tell its supervisory authority, GDPR Art. 33)' : ' (HIPAA allows a business associate at most 60 days, 45 CFR 164.410)'}.`,
     `- **Who notifies the clinics _(config)_:** ${b.contacts.map((c) => `${c.role} ${code(c.email)}${c.phone ? ` ${code(c.phone)}` : ''}`).join('; ')}.`,
   ].join('\n');
