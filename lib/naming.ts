@@ -100,7 +100,7 @@ export function breakGlassRoleName(naming: CellNaming): string {
  */
 export function protectedRoleNamePatterns(naming: CellNaming): string[] {
   const prefix = cellPrefix(naming);
-  return [`${prefix}-tenant-*`, breakGlassRoleName(naming), voiceTaskRoleName(naming), credentialBrokerRoleName(naming)];
+  return [`${prefix}-tenant-*`, breakGlassRoleName(naming), voiceTaskRoleName(naming), credentialBrokerRoleName(naming), restoreTestRoleName(naming)];
 }
 
 /** The CDK bootstrap qualifier the cells are bootstrapped with (the CDK default). */

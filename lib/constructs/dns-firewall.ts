@@ -69,7 +69,15 @@ export class DnsFirewall extends Construct {
     this.ruleGroup = new route53resolver.CfnFirewallRuleGroup(this, 'RuleGroup', {
       name: `${props.namePrefix}-egress`,
       firewallRules: [
-        { firewallDomainListId: this.allowList.attrId, priority: ALLOW_PRIORITY, action: 'ALLOW' },
+        {
+          firewallDomainListId: this.allowList.attrId,
+          priority: ALLOW_PRIORITY,
+          action: 'ALLOW',
+          // An allowed name's CNAME chain (S3 and ECR names resolve through AWS-owned aliases) is not
+          // checked again against the allow-list, which would block it.
+          // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resolver-dns-firewall-rule-settings.html
+          firewallDomainRedirectionAction: 'TRUST_REDIRECTION_DOMAIN',
+        },
         { firewallDomainListId: everything.attrId, priority: BLOCK_PRIORITY, action: 'BLOCK', blockResponse: 'NODATA' },
       ],
     });

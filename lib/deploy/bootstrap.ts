@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CellNaming, cellPrefix, keyAliasName, roleBoundaryPolicyName } from '../naming';
+import { CDK_QUALIFIER, CellNaming, cellPrefix, keyAliasName, roleBoundaryPolicyName } from '../naming';
 import { roleBoundaryDocument } from './bootstrap-policies';
 
 type Template = { Resources?: Record<string, { Type: string }> };
@@ -21,10 +21,12 @@ const SERVICE_PREFIX: Record<string, string> = {
   Logs: 'logs',
 };
 
+/** Object reads: denied everywhere but the CDK assets buckets, from which Lambda reads function code with the caller's credentials. */
+// https://docs.aws.amazon.com/lambda/latest/api/API_FunctionCode.html
+const OBJECT_READS = ['s3:GetObject*', 's3:RestoreObject'];
+
 /** Reads of PHI and secrets that no deploy needs: denied even where the service is allowed. */
 const NEVER_IN_A_DEPLOY = [
-  's3:GetObject*',
-  's3:RestoreObject',
   'secretsmanager:GetSecretValue',
   'rds-db:connect',
   'logs:GetLogEvents',
@@ -62,7 +64,9 @@ export function executionPolicyDocument(templates: readonly Template[], naming: 
     Version: '2012-10-17',
     Statement: [
       { Sid: 'ManageTheAppsResourceTypes', Effect: 'Allow', Action: servicesOf(templates).map((s) => `${s}:*`), Resource: '*' },
+      ...deployNeeds(naming),
       { Sid: 'NeverReadPhiOrSecrets', Effect: 'Deny', Action: NEVER_IN_A_DEPLOY, Resource: '*' },
+      { Sid: 'NeverReadObjectsButAssets', Effect: 'Deny', Action: OBJECT_READS, NotResource: regionsOf(naming).map((r) => `arn:aws:s3:::cdk-${CDK_QUALIFIER}-assets-${naming.cell.account}-${r}/*`) },
       {
         Sid: 'NeverDecryptWithAClinicsKey',
         Effect: 'Deny',
@@ -72,6 +76,36 @@ export function executionPolicyDocument(templates: readonly Template[], naming: 
       },
     ],
   };
+}
+
+function regionsOf(naming: CellNaming): string[] {
+  return [naming.cell.primaryRegion, naming.cell.drRegion];
+}
+
+/**
+ * What a deploy needs beyond the services of the resource types, which no resource type names:
+ * found by review, each with the AWS page that requires it.
+ */
+function deployNeeds(naming: CellNaming) {
+  const { account } = naming.cell;
+  return [
+    // Fn::GetStackOutput reads the other stack with the execution role.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html
+    { Sid: 'ReadTheCellsOtherStacks', Effect: 'Allow', Action: ['cloudformation:DescribeStacks'], Resource: regionsOf(naming).map((r) => `arn:aws:cloudformation:${r}:${account}:stack/${naming.cell.id}-*/*`) },
+    // The templates' BootstrapVersion parameter is an SSM parameter of the bootstrap.
+    // https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
+    { Sid: 'ReadTheBootstrapVersion', Effect: 'Allow', Action: ['ssm:GetParameters', 'ssm:GetParameter'], Resource: regionsOf(naming).map((r) => `arn:aws:ssm:${r}:${account}:parameter/cdk-bootstrap/${CDK_QUALIFIER}/*`) },
+    // CreateBackupVault also calls AWS Backup's storage service.
+    // https://docs.aws.amazon.com/aws-backup/latest/devguide/security-iam-awsmanpol.html
+    { Sid: 'CreateBackupVaults', Effect: 'Allow', Action: ['backup-storage:MountCapsule'], Resource: '*' },
+    // ACM DNS validation with a hosted zone id: CloudFormation writes the validation record.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html
+    { Sid: 'WriteCertificateValidationRecords', Effect: 'Allow', Action: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], Resource: 'arn:aws:route53:::hostedzone/*' },
+    { Sid: 'WaitForRecordChanges', Effect: 'Allow', Action: ['route53:GetChange'], Resource: 'arn:aws:route53:::change/*' },
+    // Enhanced (Inspector) scanning of the registry enables Amazon Inspector for ECR.
+    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-enhanced-iam.html
+    { Sid: 'EnableEnhancedImageScanning', Effect: 'Allow', Action: ['inspector2:Enable', 'inspector2:ListAccountPermissions'], Resource: '*' },
+  ];
 }
 
 export function executionPolicyName(naming: CellNaming): string {

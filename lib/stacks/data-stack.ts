@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,7 +15,7 @@ import { BACKUP_RETENTION_DAYS, LockedBackupVault } from '../constructs/locked-b
 import { PlatformKey } from '../constructs/platform-key';
 import { ScopedRole } from '../constructs/scoped-role';
 import { databasePlan, utcToday } from '../database/plan';
-import { backupRoleName, backupVaultName, cellPrefix, deployPathRoleArns, databaseInstanceId, restoreTestingPlanName, restoreTestRoleName } from '../naming';
+import { backupRoleName, backupVaultName, cellPrefix, deployPathRoleArns, databaseInstanceId, PROTECTED_ROLE_TAG, restoreTestingPlanName, restoreTestRoleName } from '../naming';
 import { CellStack, CellStackProps } from './cell-stack';
 import { SUBNETS } from './network-stack';
 
@@ -204,7 +204,7 @@ export class DataStack extends CellStack {
 
     this.backupVault = this.createBackups(props.backupKey);
     // Recovery is tested, not assumed: AWS Backup restores the latest recovery point monthly and measures the time.
-    new DatabaseRestoreTest(this, 'RestoreTest', {
+    const restoreTest = new DatabaseRestoreTest(this, 'RestoreTest', {
       restoreTestingPlanName: restoreTestingPlanName(this),
       roleName: restoreTestRoleName(this),
       database: this.database,
@@ -224,6 +224,10 @@ export class DataStack extends CellStack {
       retention,
       plan: databasePlan(props.tenants, utcToday()),
     });
+    // Roles that reach every clinic's rows (the migrations read the master secret; the restore test
+    // restores the database): protected like the clinic roles (lib/naming.ts protectedRoleNamePatterns).
+    // Not the backup role: an incident restore passes it (README, Recovery), which protection denies to people.
+    for (const role of [this.migrations.role, restoreTest.role]) Tags.of(role).add(PROTECTED_ROLE_TAG, 'true');
   }
 
   /** A locked vault, a daily plan covering the database, and a copy of every recovery point to the DR region. */

@@ -500,6 +500,27 @@ export class DetectionStack extends CellStack {
     });
     // AssumeRole is recorded as a read-only management event; the rule must see those too.
     (breakGlass.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+    // The operator may write the provider secrets (rotation): the webhook signing token is the
+    // credential broker's trust anchor and the model key decides whose account receives
+    // transcripts, so every write to them is told to the breach contacts.
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html
+    this.alert('ProviderSecretChangedAlert', {
+      code: 'provider-secret-changed',
+      summary: 'A provider secret of the voice service (webhook signing token, API key) was written, deleted or re-permissioned',
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: [API_CALL],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['PutSecretValue', 'UpdateSecret', 'DeleteSecret', 'RestoreSecret', 'PutResourcePolicy', 'DeleteResourcePolicy', 'RotateSecret'],
+          // The secret is named by name or by ARN in the request.
+          requestParameters: { secretId: [{ wildcard: `*${cellPrefix(this)}/voice/*` }] as unknown as string[] },
+        },
+      },
+      fields: { ...API_CALL_FIELDS, secret: '$.detail.requestParameters.secretId' },
+      link: this.cloudTrailEventLink(),
+    });
   }
 
   /** The CloudTrail event history entry of the call, for messages with API_CALL_FIELDS. */

@@ -62,6 +62,15 @@ export function s3EndpointPolicy(account: string, region: string): iam.PolicySta
       actions: ['s3:GetObject'],
       resources: [`arn:aws:s3:::prod-${region}-starport-layer-bucket/*`],
     }),
+    // A custom resource in the VPC (the database migrations) answers CloudFormation by a PUT to the
+    // presigned ResponseURL, in an AWS-owned bucket per region.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html
+    new iam.PolicyStatement({
+      sid: 'CloudFormationCustomResourceResponses',
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [`arn:aws:s3:::cloudformation-custom-resource-response-${region.replace(/-/g, '')}/*`],
+    }),
   ];
 }
 

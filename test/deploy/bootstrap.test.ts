@@ -23,7 +23,7 @@ describe('npm run bootstrap -- <cell>', () => {
   test('the execution policy names the services of the app\'s resource types, never *:* or AdministratorAccess, and denies PHI reads', () => {
     const text = readFileSync(path.join(dir, 'bootstrap', 'us-east', 'execution-policy.json'), 'utf8');
     const policy = JSON.parse(text);
-    const allowed: string[] = policy.Statement.filter((s: any) => s.Effect === 'Allow').flatMap((s: any) => s.Action);
+    const allowed: string[] = policy.Statement.filter((s: any) => s.Sid === 'ManageTheAppsResourceTypes').flatMap((s: any) => s.Action);
     expect(allowed).toEqual(expect.arrayContaining(['s3:*', 'kms:*', 'iam:*', 'rds:*', 'ecs:*']));
     expect(allowed).not.toContain('*');
     expect(allowed).not.toContain('*:*');
@@ -31,7 +31,22 @@ describe('npm run bootstrap -- <cell>', () => {
     expect(text).not.toContain('AdministratorAccess');
     // A service no resource type of the app uses is not there.
     expect(allowed).not.toContain('dynamodb:*');
-    expect(policy.Statement.find((s: any) => s.Sid === 'NeverReadPhiOrSecrets').Action).toEqual(expect.arrayContaining(['s3:GetObject*', 'secretsmanager:GetSecretValue']));
+    expect(policy.Statement.find((s: any) => s.Sid === 'NeverReadPhiOrSecrets').Action).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    // Object reads are denied everywhere but the CDK assets buckets, where Lambda reads function code with the deploy's credentials.
+    expect(policy.Statement.find((s: any) => s.Sid === 'NeverReadObjectsButAssets')).toEqual({
+      Sid: 'NeverReadObjectsButAssets',
+      Effect: 'Deny',
+      Action: ['s3:GetObject*', 's3:RestoreObject'],
+      NotResource: ['arn:aws:s3:::cdk-hnb659fds-assets-111111111111-us-east-1/*', 'arn:aws:s3:::cdk-hnb659fds-assets-111111111111-us-west-2/*'],
+    });
+    // What no resource type names but a deploy needs, each narrowed: other stacks' outputs, the bootstrap version, vault storage, DNS validation, enhanced scanning.
+    const extra = policy.Statement.filter((s: any) => s.Effect === 'Allow' && s.Sid !== 'ManageTheAppsResourceTypes').flatMap((s: any) => s.Action);
+    expect(extra).toEqual(expect.arrayContaining(['cloudformation:DescribeStacks', 'ssm:GetParameters', 'backup-storage:MountCapsule', 'route53:ChangeResourceRecordSets', 'inspector2:Enable']));
+    expect(policy.Statement.find((s: any) => s.Sid === 'ReadTheCellsOtherStacks').Resource).toEqual([
+      'arn:aws:cloudformation:us-east-1:111111111111:stack/us-east-*/*',
+      'arn:aws:cloudformation:us-west-2:111111111111:stack/us-east-*/*',
+    ]);
+    expect(JSON.stringify(policy).length).toBeLessThan(6144);
     expect(policy.Statement.find((s: any) => s.Sid === 'NeverDecryptWithAClinicsKey')).toMatchObject({
       Effect: 'Deny',
       Action: ['kms:Decrypt', 'kms:ReEncryptFrom'],

@@ -239,9 +239,10 @@ describe('DetectionStack', () => {
       'ProtectedBucketChangedAlert',
       'CriticalImageVulnerabilityAlert',
       'BreakGlassUsedAlert',
+      'ProviderSecretChangedAlert',
     ];
 
-    test('are exactly the eight breach alerts, with readable names', () => {
+    test('are exactly the nine breach alerts, with readable names', () => {
       expect(resourcesOfType(template, 'AWS::Events::Rule')).toHaveLength(ids.length);
       expect(ids.map((id) => rule(id).Name)).toEqual([
         'vp-us-east-guardduty-finding',
@@ -252,7 +253,21 @@ describe('DetectionStack', () => {
         'vp-us-east-protected-bucket-changed',
         'vp-us-east-critical-image-vulnerability',
         'vp-us-east-break-glass-used',
+        'vp-us-east-provider-secret-changed',
       ]);
+    });
+
+    test('every write to a provider secret of the voice service alerts (the operator may write them; the signing token is the broker\'s trust anchor)', () => {
+      const pattern = rule('ProviderSecretChangedAlert').EventPattern;
+      expect(pattern.source).toEqual(['aws.secretsmanager']);
+      expect(pattern.detail.eventName).toEqual(expect.arrayContaining(['PutSecretValue', 'UpdateSecret', 'DeleteSecret', 'PutResourcePolicy']));
+      expect(pattern.detail.requestParameters.secretId).toEqual([{ wildcard: '*vp-us-east/voice/*' }]);
+      // The operator's write access covers exactly the secrets this rule watches.
+      const access = result.templateJson('us-east/Access');
+      const writes = resourcesOfType(access, 'AWS::IAM::ManagedPolicy')
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement)
+        .find((s: any) => s.Sid === 'RotateProviderSecretsWithoutReadingThem');
+      expect(writes.Resource).toBe('arn:aws:secretsmanager:us-east-1:111111111111:secret:vp-us-east/voice/*');
     });
 
     test('critical vulnerabilities that Amazon Inspector finds in container images', () => {
@@ -527,7 +542,7 @@ describe('in an AWS Organization that runs the account-wide detection services',
 
   test('keeps the Config rules, every alert rule and every alarm, with zero open findings', () => {
     expect(resourcesOfType(json, 'AWS::Config::ConfigRule').length).toBeGreaterThan(20);
-    expect(resourcesOfType(json, 'AWS::Events::Rule')).toHaveLength(8);
+    expect(resourcesOfType(json, 'AWS::Events::Rule')).toHaveLength(9);
     // 12 trail alarms, 3 on failed alert deliveries and 1 on failed SIEM replication.
     expect(resourcesOfType(json, 'AWS::CloudWatch::Alarm')).toHaveLength(16);
     expect(result.openFindings()).toEqual([]);

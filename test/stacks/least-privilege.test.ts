@@ -52,6 +52,8 @@ describe('2. changes to the roles on a path to PHI alert from every region and a
     expect(tagged(`Tenant-${tenant}`)).toEqual([`vp-us-east-tenant-${tenant}`, `vp-us-east-tenant-${tenant}-replication`]);
     expect(tagged('Access')).toEqual(['vp-us-east-break-glass']);
     expect(tagged('Voice')).toEqual(['vp-us-east-credential-broker', 'vp-us-east-voice-task']);
+    // The roles that reach every clinic's database rows: the migrations (master secret) and the restore test.
+    expect(resourcesOfType(json('Data'), 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Tags ?? []).includes('vp:protected-role')).map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual(['MigrationsRole', 'RestoreTestRole']);
   });
 
   test('operator, auditor and break-glass are denied every IAM change to those roles, by name and by tag', () => {
@@ -105,6 +107,9 @@ describe('3. stolen tenant credentials do not work outside the cell network', ()
     }
     const s3 = endpoints.find((e) => e.VpcEndpointType === 'Gateway')!;
     expect(s3.PolicyDocument.Statement[1]).toMatchObject({ Action: 's3:GetObject', Resource: 'arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*' });
+    // The database migrations answer CloudFormation through the endpoint: a PUT to the AWS-owned response bucket, nothing else there.
+    expect(s3.PolicyDocument.Statement[2]).toMatchObject({ Action: 's3:PutObject', Resource: 'arn:aws:s3:::cloudformation-custom-resource-response-useast1/*' });
+    expect(s3.PolicyDocument.Statement).toHaveLength(3);
   });
 });
 

@@ -16,6 +16,8 @@ describe.each([
 
   test('allows exactly the declared sub-processor hosts of its jurisdiction and the cell\'s AWS names, then blocks every other name', () => {
     expect(rules.map((r: any) => r.Action)).toEqual(['ALLOW', 'BLOCK']);
+    // An allowed name's CNAME chain (S3 and ECR names resolve through AWS aliases) is trusted, not checked again and blocked.
+    expect(rules[0].FirewallDomainRedirectionAction).toBe('TRUST_REDIRECTION_DOMAIN');
     expect(listOf(rules[1])).toEqual(['*']);
     const allowed: string[] = listOf(rules[0]);
     expect(allowed).toEqual(expect.arrayContaining(['api.telephony.example.com', '*.media.telephony.example.com', ownSpeechHost, `sts.${region}.amazonaws.com`]));
