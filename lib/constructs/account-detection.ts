@@ -4,7 +4,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlertMessage } from './alert-message';
 
 /** The Security Hub standards the cell is measured against, by the path of their ARN. */
 export const SECURITY_HUB_STANDARDS = {
@@ -155,4 +158,40 @@ export function findingAlerts(region: string, where = ''): Record<'GuardDutyFind
       link: `${consoleUrl}/securityhub/home?region=${region}#/findings`,
     },
   };
+}
+
+export interface AlertRuleProps {
+  readonly spec: AlertSpec;
+  /** `<platform>-<cell>`: the rule is named `<prefix>-<code>`. */
+  readonly namePrefix: string;
+  readonly cellId: string;
+  readonly topic: sns.ITopic;
+  /** Where an alert EventBridge cannot deliver (a disabled key, a broken policy) is kept; it alarms on the fallback path. */
+  readonly deadLetterQueue: sqs.IQueue;
+}
+
+/** An EventBridge rule that sends a message of ids and links, never the event, to an alert topic. */
+export function alertRule(scope: Construct, id: string, props: AlertRuleProps): events.Rule {
+  const { spec, topic } = props;
+  const message = new AlertMessage(
+    { alert: spec.code, summary: spec.summary, cell: props.cellId },
+    { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },
+    spec.link,
+  );
+  return new events.Rule(scope, id, {
+    ruleName: `${props.namePrefix}-${spec.code}`,
+    description: spec.summary,
+    eventPattern: spec.eventPattern,
+    // Not targets.SnsTopic: it would grant publish and key use to EventBridge without any condition.
+    targets: [
+      {
+        bind: () => ({
+          arn: topic.topicArn,
+          input: message,
+          targetResource: topic,
+          deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
+        }),
+      },
+    ],
+  });
 }

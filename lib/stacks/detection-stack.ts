@@ -10,8 +10,7 @@ import * as securityhub from 'aws-cdk-lib/aws-securityhub';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { AlertSpec, configRecorder, findingAlerts, securityHub } from '../constructs/account-detection';
-import { AlertMessage } from '../constructs/alert-message';
+import { AlertSpec, alertRule, configRecorder, findingAlerts, securityHub } from '../constructs/account-detection';
 import { AlertDeliveryWatch, denySubscribeExceptDeployPath } from '../constructs/alert-delivery-watch';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
@@ -530,28 +529,12 @@ export class DetectionStack extends CellStack {
 
   /** An EventBridge rule that sends a message of ids and links to the alert topic. */
   private alert(id: string, spec: AlertSpec): events.Rule {
-    const topic = this.alertTopic;
-    const message = new AlertMessage(
-      { alert: spec.code, summary: spec.summary, cell: this.cell.id },
-      { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },
-      spec.link,
-    );
-    const rule = new events.Rule(this, id, {
-      ruleName: `${cellPrefix(this)}-${spec.code}`,
-      description: spec.summary,
-      eventPattern: spec.eventPattern,
-      // Not targets.SnsTopic: it would grant publish and key use to EventBridge without any condition.
-      targets: [
-        {
-          bind: () => ({
-            arn: topic.topicArn,
-            input: message,
-            targetResource: topic,
-            // An alert EventBridge cannot deliver (a disabled key, a broken policy) is kept and alarms on the fallback path.
-            deadLetterConfig: { arn: this.deliveryWatch.deadLetterQueue.queueArn },
-          }),
-        },
-      ],
+    const rule = alertRule(this, id, {
+      spec,
+      namePrefix: cellPrefix(this),
+      cellId: this.cell.id,
+      topic: this.alertTopic,
+      deadLetterQueue: this.deliveryWatch.deadLetterQueue,
     });
     this.alertRules[id] = rule;
     return rule;

@@ -1,5 +1,4 @@
 import * as config from 'aws-cdk-lib/aws-config';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as securityhub from 'aws-cdk-lib/aws-securityhub';
@@ -7,8 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import { configRecorder, configServiceLinkedRole, findingAlerts, securityHub } from '../constructs/account-detection';
-import { AlertMessage } from '../constructs/alert-message';
+import { alertRule, configRecorder, configServiceLinkedRole, findingAlerts, securityHub } from '../constructs/account-detection';
 import { alertTopicKey } from '../constructs/alert-topic-key';
 import { guardDutyDetector } from '../constructs/guardduty-detector';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
@@ -155,27 +153,8 @@ export class DisasterRecoveryStack extends CellStack {
       deployPathRoleArns: deployPathRoleArns(this),
     });
 
-    const rules = Object.entries(findingAlerts(this.region, ` in the DR region ${this.region}`)).map(
-      ([id, spec]) =>
-        new events.Rule(this, id, {
-          ruleName: `${cellPrefix(this)}-${spec.code}`,
-          description: spec.summary,
-          eventPattern: spec.eventPattern,
-          targets: [
-            {
-              bind: () => ({
-                arn: topic.topicArn,
-                targetResource: topic,
-                deadLetterConfig: { arn: delivery.deadLetterQueue.queueArn },
-                input: new AlertMessage(
-                  { alert: spec.code, summary: spec.summary, cell: this.cell.id },
-                  { account: '$.account', region: '$.region', time: '$.time', ...spec.fields },
-                  spec.link,
-                ),
-              }),
-            },
-          ],
-        }),
+    const rules = Object.entries(findingAlerts(this.region, ` in the DR region ${this.region}`)).map(([id, spec]) =>
+      alertRule(this, id, { spec, namePrefix: cellPrefix(this), cellId: this.cell.id, topic, deadLetterQueue: delivery.deadLetterQueue }),
     );
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
