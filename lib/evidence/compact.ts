@@ -101,3 +101,22 @@ function sharedSubjects(rows: string[][], sets: Map<string, string>): { rows: st
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Names with each clinic id written `<clinic>`: names that differ only by their clinic are one, followed by the number of
+ * clinics it stands for; a name of only one clinic stays as it is.
+ */
+export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id: string }> }, names: readonly string[]): string[] {
+  // Longest first, so that `clinic-1` never masks part of `clinic-10`.
+  const ids = ev.tenants.map((t) => t.id).sort((a, b) => b.length - a.length);
+  const pattern = ids.length ? new RegExp(`(?<![a-z0-9])(${ids.map(escape).join('|')})(?![a-z0-9])`, 'g') : undefined;
+  const groups = new Map<string, { clinics: Set<string>; original: string }>();
+  for (const name of names) {
+    const found = new Set([...(pattern ? name.matchAll(pattern) : [])].map((m) => m[1]));
+    const masked = found.size === 1 ? name.replace(pattern!, '<clinic>') : name;
+    const g = groups.get(masked) ?? { clinics: new Set<string>(), original: name };
+    if (found.size === 1) g.clinics.add([...found][0]);
+    groups.set(masked, g);
+  }
+  return [...groups.entries()].map(([masked, g]) => (g.clinics.size > 1 ? `${masked} (${g.clinics.size} clinics)` : g.original));
+}

@@ -8,7 +8,8 @@ import { PackRules, countPackRules } from './packs';
 import { assertConfigUnchanged, readSynthRecord } from './provenance';
 import { previousSubProcessors } from './since';
 import { TemplateIndex } from './references';
-import { cellReport } from './report';
+import { annexFile } from './annex';
+import { cellAnnex, cellReport } from './report';
 import { readVerification } from './sections/recovery';
 
 export { EvidenceError } from './assembly';
@@ -28,10 +29,12 @@ export interface EvidenceOptions {
   readonly packs?: readonly PackRules[];
 }
 
-/** One cell's pack: its Markdown and the diagram it draws (for the HTML pack). */
+/** One cell's pack: its Markdown, its annex and the diagram it draws (for the HTML pack). */
 export interface CellPack {
   readonly cellId: string;
   readonly markdown: string;
+  /** The statement-level listings the pack links to (`evidence-<cell>-annex.md`). */
+  readonly annex: string;
   readonly diagram: CellDiagram;
 }
 
@@ -50,18 +53,21 @@ export function buildEvidencePacks(options: EvidenceOptions): CellPack[] {
   return config.cells.map((cell) => {
     const evidence = new CellEvidence(cell, config, assembly, index, packs);
     const verification = readVerification(verificationDir, cell.id);
-    return { cellId: cell.id, markdown: cellReport(evidence, { configFile, synthesis, verification, since }), diagram: cellDiagram(evidence) };
+    const context = { configFile, synthesis, verification, since };
+    return { cellId: cell.id, markdown: cellReport(evidence, context), annex: cellAnnex(evidence, context), diagram: cellDiagram(evidence) };
   });
 }
 
-/** Writes one evidence report per cell and returns the paths written. */
+/** Writes one evidence report per cell, and its annex beside it; returns the paths written. */
 export function generateEvidencePack(options: EvidenceOptions): string[] {
   const packs = buildEvidencePacks(options);
   mkdirSync(options.outDir, { recursive: true });
-  return packs.map((pack) => {
+  return packs.flatMap((pack) => {
     const file = path.join(options.outDir, `evidence-${pack.cellId}.md`);
+    const annex = path.join(options.outDir, annexFile(pack.cellId));
     writeFileSync(file, pack.markdown);
-    return file;
+    writeFileSync(annex, pack.annex);
+    return [file, annex];
   });
 }
 

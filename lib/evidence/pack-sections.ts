@@ -1,4 +1,5 @@
 import { CellEvidence } from './cell-evidence';
+export { annexFile, annexLink } from './annex';
 import { SynthRecord } from './provenance';
 import { PreviousSubProcessors } from './since';
 import { deployChecksSection } from './sections/deploy-checks';
@@ -8,7 +9,9 @@ import { fiveQuestionsSection } from './sections/five-questions';
 import { WHO_CAN_REACH_ANCHOR } from './sections/five-questions';
 import { gdprSection } from './sections/gdpr';
 import { phiReachSection } from './sections/phi-reach';
-import { policyResultsSection } from './sections/policy-results';
+import { acknowledgementsAnnex, policyResultsSection } from './sections/policy-results';
+import { keyPolicyStatements, resourcePolicyDenials, roleTrustStatements } from './sections/access-control';
+import { sourcesAnnex } from './sections/sources';
 import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
 import { retentionSection } from './sections/retention';
@@ -41,6 +44,7 @@ export interface PackSection {
   readonly linksToOthers?: boolean;
 }
 
+
 /**
  * The sections of a cell's pack, in order: the one place a new section is registered.
  * The first page (sections/five-questions.ts) links to sections by anchor and only when they are here.
@@ -58,6 +62,19 @@ export const PACK_SECTIONS: readonly PackSection[] = [
   { anchor: 'diagram', title: '7. Architecture diagram', render: (ev) => diagramSection(ev) },
   { anchor: 'gdpr', title: 'GDPR records (EU cells) and sub-processor changes', render: (ev, ctx) => gdprSection(ev, ctx.since) },
   { anchor: 'recovery', title: '8. Recovery and live verification', render: (ev, ctx) => recoverySection(ev, ctx.verification, ctx.synthesis.configSha256) },
+];
+
+/**
+ * The sections of a cell's annex, in order: every statement of every key, resource and trust policy, every acknowledgement
+ * with its reason, and every template's digest. The pack states what they amount to and links here; nothing is in the
+ * annex alone that the pack claims without a link.
+ */
+export const ANNEX_SECTIONS: readonly PackSection[] = [
+  { anchor: 'key-policies', title: 'A1. KMS key policy statements', render: (ev) => keyPolicyStatements(ev) },
+  { anchor: 'resource-policies', title: 'A2. Resource policy denials', render: (ev) => resourcePolicyDenials(ev) },
+  { anchor: 'role-trust', title: 'A3. Trust policy of every role', render: (ev) => roleTrustStatements(ev) },
+  { anchor: 'acknowledgements', title: 'A4. Acknowledged findings and their reasons', render: (ev) => acknowledgementsAnnex(ev) },
+  { anchor: 'template-digests', title: 'A5. Template files and their SHA-256', render: (ev) => sourcesAnnex(ev) },
 ];
 
 /** The anchor a section is registered under, if it is in the pack. */

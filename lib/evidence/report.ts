@@ -3,7 +3,8 @@ import { regionsOf } from '../config/jurisdictions';
 import { CellEvidence } from './cell-evidence';
 import { compactTables } from './compact';
 import { blocks, cell, code, table } from './markdown';
-import { PACK_SECTIONS, PackContext } from './pack-sections';
+import { annexFile, annexLink } from './annex';
+import { ANNEX_SECTIONS, PACK_SECTIONS, PackContext } from './pack-sections';
 import { describeCommit } from './provenance';
 import { configSubProcessors, subProcessorMarker } from './since';
 
@@ -52,19 +53,38 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
       header,
       `**Contents:** ${[...sections.map((x) => `[${x.section.title}](#${x.section.anchor})`), '[Sources](#sources)'].join(' · ')}.`,
       ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds, sets)}`),
-      compactTables(sourcesSection(ev), tenantIds, sets),
+      sourcesSection(ev),
       // For a later `npm run evidence -- --since <this pack>`.
       subProcessorMarker(ev.id, configSubProcessors(ev.config, ev.id)),
     ) + '\n'
   );
 }
 
-/** The artifacts this report was derived from, with digests so that they can be matched to what was deployed. */
+/** The artifacts this report was derived from; each template's file and digest is in the annex. */
 function sourcesSection(ev: CellEvidence): string {
-  const rows = ev.stacks.map((s) => [code(s.path), cell(s.region), code(s.stackName), code(s.templateFile), code(s.sha256)]);
   return blocks(
     '<a id="sources"></a>\n\n## Sources',
-    `Templates of this cell in the cloud assembly ${code(path.basename(ev.assembly.directory))}, with the SHA-256 of each file as read.`,
-    table(['Stack', 'Region', 'CloudFormation stack name', 'Template file', 'SHA-256'], rows),
+    `The ${ev.stacks.length} CloudFormation templates of this cell in the cloud assembly ${code(path.basename(ev.assembly.directory))}, the compliance report of the same synthesis, and the configuration named above. ` +
+      `Each template's file and SHA-256, as read: ${annexLink(ev.id, 'template-digests', 'Annex A5')}.`,
+  );
+}
+
+/**
+ * The annex of one cell's pack: every statement of every key, resource and trust policy, every acknowledgement with its
+ * reason and every template's digest, which the pack summarises and links to.
+ */
+export function cellAnnex(ev: CellEvidence, context: Omit<PackContext, 'anchors'>): string {
+  const s = context.synthesis;
+  const sections = ANNEX_SECTIONS.map((section) => ({ section, text: section.render(ev, { ...context, anchors: new Set() }) })).filter((x) => x.text);
+  const tenantIds = ev.tenants.map((t) => t.id);
+  const sets = new Map<string, string>();
+  return (
+    blocks(
+      `# Compliance evidence pack, annex — cell ${ev.id}`,
+      `The statement-level listings that the evidence pack of this cell ([${annexFile(ev.id).replace('-annex', '')}](${annexFile(ev.id).replace('-annex', '')})) summarises and links to, generated with it ` +
+        `from the same templates: source commit ${code(describeCommit(s))}, configuration ${context.configFile} with SHA-256 ${s.configSha256}, synthesized ${s.synthesizedAt}.`,
+      `**Contents:** ${sections.map((x) => `[${x.section.title}](#${x.section.anchor})`).join(' · ')}.`,
+      ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds, sets)}`),
+    ) + '\n'
   );
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { SYNTH_RECORD_FILE } from '../../lib/evidence/provenance';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
-import { evidenceOf, linesWith, section } from './support';
+import { linesWith, packsAndAnnexesOf, section } from './support';
 
 const SECTIONS = [
   '1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
@@ -21,7 +21,7 @@ const SECTIONS = [
 describe('the evidence pack of a two-cell configuration', () => {
   const config = fixtureConfig();
   const result = synthesized(config);
-  const reports = evidenceOf(result);
+  const { packs: reports, annexes } = packsAndAnnexesOf(result);
   const us = reports['us-east'];
   const eu = reports['eu-central'];
 
@@ -78,12 +78,14 @@ describe('the evidence pack of a two-cell configuration', () => {
   test('shows each acknowledgement of the cell with its rule, construct path and reason, and only that cell\'s', () => {
     const ack = result.acknowledged().find((a) => a.ruleName === 'HIPAA.Security-VPCNoUnrestrictedRouteToIGW' && a.violatingConstructs[0].constructPath.startsWith('us-east/'))!;
     const results = section(us, '5.');
+    const reasons = section(annexes['us-east'], 'A4.');
     const shortPath = ack.violatingConstructs[0].constructPath.replace(/^us-east\//, '').replace(/\/Resource$/, '');
-    // One row per reason: the reason, the rule once with every pack that raised it, and the construct.
-    const [row] = linesWith(results, ack.reason!, `\`${shortPath}\``);
+    // One row per reason, in the annex: the reason, the rule once with every pack that raised it, and the construct.
+    const [row] = linesWith(reasons, ack.reason!, `\`${shortPath}\``);
     expect(row).toContain('`VPCNoUnrestrictedRouteToIGW` (HIPAA.Security, NIST.800.53.R5)');
-    expect(linesWith(results, ack.reason!)).toHaveLength(1);
-    expect(section(eu, '5.')).not.toContain('us-east/Network/');
+    expect(linesWith(reasons, ack.reason!)).toHaveLength(1);
+    expect(results).toContain('[Annex A4](evidence-us-east-annex.md#acknowledgements)');
+    expect(section(annexes['eu-central'], 'A4.')).not.toContain('us-east/Network/');
     const usAcks = result.acknowledged().filter((a) => a.violatingConstructs[0].constructPath.startsWith('us-east/'));
     expect(results).toContain(`${usAcks.length} findings in this cell were acknowledged`);
   });

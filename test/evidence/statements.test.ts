@@ -1,6 +1,6 @@
 import { diagramSection } from '../../lib/evidence/sections/diagram';
 import { compactTables } from '../../lib/evidence/compact';
-import { accessControl } from '../../lib/evidence/sections/access-control';
+import { accessControl, keyPolicyStatements } from '../../lib/evidence/sections/access-control';
 import { auditControls } from '../../lib/evidence/sections/audit-controls';
 import { authentication } from '../../lib/evidence/sections/authentication';
 import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
@@ -97,8 +97,23 @@ describe('statements of the evidence pack follow the templates', () => {
     const backupKey = (t: Record<string, any>) => resourcesIn(t, 'AWS::KMS::Key').find(([id]) => id.startsWith('BackupKey'))!;
     const keyTable = (edit?: Parameters<typeof cellEvidenceOf>[2]) => {
       const ev = cellEvidenceOf(result, 'us-east', edit);
-      return compactTables(accessControl(ev), ev.tenants.map((t) => t.id));
+      return compactTables(keyPolicyStatements(ev), ev.tenants.map((t) => t.id));
     };
+    const keySummary = (edit?: Parameters<typeof cellEvidenceOf>[2]) => accessControl(cellEvidenceOf(result, 'us-east', edit));
+
+    test('the pack names each statement once with the keys that hold it, by region, and links to the statements in the annex', () => {
+      const text = keySummary();
+      const [row] = linesWith(text, '| Allow (UseViabackup)');
+      expect(row).toContain('2 keys<br>us-east-1: backup<br>us-west-2: backup');
+      expect(linesWith(text, '| Allow (KeyAdministrationWithoutUse) |')[0]).toMatch(/every key of the cell \(\d+\)/);
+      expect(text).toContain('[Annex A1](evidence-us-east-annex.md#key-policies)');
+      // Dropping the statement from the DR key leaves one key, in the primary region.
+      const fewer = keySummary((t) => {
+        const [, key] = backupKey(t[DR]);
+        key.Properties.KeyPolicy.Statement = key.Properties.KeyPolicy.Statement.filter((x: any) => x.Sid !== 'UseViabackup');
+      });
+      expect(linesWith(fewer, '| Allow (UseViabackup) |')[0]).toContain('1 key<br>us-east-1: backup |');
+    });
 
     test('a statement the backup keys of both regions hold is one row naming each key with its region', () => {
       const [row, ...more] = linesWith(keyTable(), '| Allow (UseViabackup) |');

@@ -9,9 +9,15 @@ import { Synthesized, scratchDir } from '../helpers';
 
 /** Generates the evidence pack from a synthesized app's cloud assembly; returns each cell's report. */
 export function evidenceOf(result: Synthesized, configFile = result.configFile): Record<string, string> {
+  return packsAndAnnexesOf(result, configFile).packs;
+}
+
+/** Generates the evidence pack; returns each cell's report and each cell's annex (`evidence-<cell>-annex.md`), as written. */
+export function packsAndAnnexesOf(result: Synthesized, configFile = result.configFile): { packs: Record<string, string>; annexes: Record<string, string> } {
   const outDir = scratchDir('evidence');
   const files = generateEvidencePack({ cdkOut: result.outdir, configFile, outDir });
-  return Object.fromEntries(files.map((f) => [path.basename(f).replace(/^evidence-(.*)\.md$/, '$1'), readFileSync(f, 'utf8')]));
+  const read = (pattern: RegExp) => Object.fromEntries(files.filter((f) => pattern.test(path.basename(f))).map((f) => [path.basename(f).replace(pattern, '$1'), readFileSync(f, 'utf8')]));
+  return { packs: read(/^evidence-(?!.*-annex\.md$)(.*)\.md$/), annexes: read(/^evidence-(.*)-annex\.md$/) };
 }
 
 /** The lines of a report that mention every one of the given texts (table rows, mostly). */

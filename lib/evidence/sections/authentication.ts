@@ -1,3 +1,4 @@
+import { annexLink } from '../annex';
 import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, table, yesNo } from '../markdown';
 import { mfaOf } from '../policies';
@@ -45,7 +46,7 @@ export function authentication(ev: CellEvidence): string {
     table(['Database', 'IAM database authentication', 'Master credentials', 'Publicly accessible'], databases),
     '#### How each role\'s callers are authenticated',
     `${mfaRoles} of ${roleTrusts(ev).length} roles require multi-factor authentication in their trust policy. Roles assumed by AWS services are authenticated by AWS as that service; the conditions restrict which account, resource or principal may act through them. ` +
-      `Each role's trusted principals, multi-factor requirement and conditions: [Who may assume each IAM role](#role-trust), under (a).`,
+      `Each role's trusted principals, multi-factor requirement and conditions: [Who may assume each IAM role](#role-trust-summary), under (a), and every trust statement in ${annexLink(ev.id, 'role-trust', 'Annex A3')}.`,
     '#### Secrets',
     table(['Secret', 'Purpose', 'KMS key', 'Value', 'Rotation'], secrets),
     users.length > 0
