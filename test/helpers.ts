@@ -106,6 +106,8 @@ function synthesizeInto(outdir: string, config: PlatformConfig, options: Synthes
     context: {
       '@aws-cdk/core:failSynthOnValidationErrors': false,
       ...cdkJsonContext(),
+      // As the CDK CLI sets it: each resource's construct path in its metadata, which the evidence pack names resources by.
+      'aws:cdk:enable-path-metadata': true,
       // The CDK CLI's own switch: bundle the assets of the stacks that match, here none unless asked.
       ...(options.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
     },

@@ -4,7 +4,7 @@ import { CloudAssemblyEvidence } from './assembly';
 import { cell, code } from './markdown';
 import { PackRules } from './packs';
 import { TemplateIndex } from './references';
-import { ResourceRef, StackTemplate, constructId, props, resourcesOfType } from './template';
+import { ResourceRef, StackTemplate, cdkPath, constructId, props, resourcesOfType } from './template';
 
 /** How the report names a key, and whether it rotates, as its template says. */
 export interface KeyFacts {
@@ -60,9 +60,45 @@ export class CellEvidence {
     return this.index.nameOf(ref) ?? constructId(ref);
   }
 
-  /** A table cell that identifies a resource: human name, then its stack within the cell (`Keys` for `<cell>/Keys`) and logical id. */
+  /**
+   * A table cell that identifies a resource: its name, which is unique in the cell, followed by its stack within the cell
+   * (`Keys` for `<cell>/Keys`) only where another resource of the cell has the same name, and by its logical id where one of
+   * its own stack has. Every resource labelled is listed with its type, stack and logical id in the annex (`labelled`).
+   */
   label(ref: ResourceRef): string {
-    return `${cell(this.name(ref))}<br>${code(this.stackName(ref.stack))} ${code(ref.logicalId)}`;
+    this.labelled.add(ref);
+    const name = this.name(ref);
+    const same = this.namesakes().get(name) ?? [];
+    if (same.length <= 1) return cell(name);
+    const where = (r: ResourceRef) => this.constructParent(r);
+    const twins = same.filter((r) => where(r) === where(ref)).length;
+    return `${cell(name)} (${code(where(ref))}${twins > 1 ? ` ${code(ref.logicalId)}` : ''})`;
+  }
+
+  /** The construct that holds a resource, within the cell (`Data/Migrations` for the migration function's role), else its stack. */
+  private constructParent(ref: ResourceRef): string {
+    const path = cdkPath(ref)?.replace(/\/(Resource|Default)$/, '');
+    const parent = path?.slice(0, path.lastIndexOf('/'));
+    return parent && parent.startsWith(`${this.id}/`) ? parent.slice(this.id.length + 1) : this.stackName(ref.stack);
+  }
+
+  /** Every resource a table of the pack has named with `label`, in the order first named. */
+  public readonly labelled = new Set<ResourceRef>();
+
+  private namesakesByName?: Map<string, ResourceRef[]>;
+
+  /** The cell's resources by name, for telling apart two that share one. */
+  private namesakes(): Map<string, ResourceRef[]> {
+    if (!this.namesakesByName) {
+      this.namesakesByName = new Map();
+      for (const st of this.stacks) {
+        for (const ref of st.resources) {
+          const name = this.name(ref);
+          this.namesakesByName.set(name, [...(this.namesakesByName.get(name) ?? []), ref]);
+        }
+      }
+    }
+    return this.namesakesByName;
   }
 
   /** A stack of this cell named without the cell prefix (`Keys` for `us-east/Keys`), as every table of the pack names it. */

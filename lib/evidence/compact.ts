@@ -10,6 +10,8 @@
  * 3. A long list of subjects that several rows of a table share is written once below the table, and the rows link to it
  *    (`sets` carries the lists already written, so that a later table links to the same place).
  *
+ * 4. A column that reads the same in every row of a table of three rows or more is written once, below the table.
+ *
  * Tables whose first column is the clinic itself (`Tenant`, `Clinic`, `Controller`) are per-clinic detail and stay as they are.
  */
 export function compactTables(markdown: string, tenantIds: readonly string[], sets: Map<string, string> = new Map()): string {
@@ -28,10 +30,21 @@ export function compactTables(markdown: string, tenantIds: readonly string[], se
     const perClinic = /^(tenant|clinic|controller)\b/i.test(splitRow(header)[0] ?? '');
     const grouped = mergeFirstColumn(perClinic ? rows : mergeClinics(rows, tenantIds));
     const { rows: linked, written } = sharedSubjects(grouped, sets);
-    out.push(header, separator, ...linked.map((r) => `| ${r.join(' | ')} |`), ...written);
+    const { headers, rows: varying, shared } = sharedColumns(splitRow(header), linked);
+    const narrowed = shared.length > 0;
+    out.push(narrowed ? `| ${headers.join(' | ')} |` : header, narrowed ? `| ${headers.map(() => '---').join(' | ')} |` : separator, ...varying.map((r) => `| ${r.join(' | ')} |`), ...shared, ...written);
     i = j;
   }
   return out.join('\n');
+}
+
+/** Columns (after the first) whose value is the same in every row, taken out of the table and written once below it. */
+function sharedColumns(headers: string[], rows: string[][]): { headers: string[]; rows: string[][]; shared: string[] } {
+  const same = headers.map((_, j) => j > 0 && rows.length >= 3 && rows.every((r) => r.length === headers.length && r[j] === rows[0][j]));
+  if (!same.some(Boolean) || same.filter((x) => !x).length < 2) return { headers, rows, shared: [] };
+  const keep = (r: string[]) => r.filter((_, j) => !same[j]);
+  const facts = headers.flatMap((h, j) => (same[j] ? [`**${h}**: ${rows[0][j]}`] : []));
+  return { headers: keep(headers), rows: rows.map(keep), shared: ['', `_Every row above:_ ${facts.join('; ')}.`] };
 }
 
 function isRow(line: string): boolean {
@@ -63,7 +76,13 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
   return [...groups.values()].map((g) => {
     if (g.clinics.length < 2) return g.original;
     const all = g.clinics.length === tenantIds.length;
-    const who = all ? `each of the ${g.clinics.length} clinics of this cell` : `each of ${g.clinics.length} clinics: ${g.clinics.join(', ')}`;
+    // Named by the shorter list: the clinics it holds for, or the ones it does not (a cell of 400 clinics, one without recordings).
+    const others = tenantIds.filter((t) => !g.clinics.includes(t));
+    const who = all
+      ? `each of the ${g.clinics.length} clinics of this cell`
+      : others.length < g.clinics.length
+        ? `each of ${g.clinics.length} clinics: all but ${others.join(', ')}`
+        : `each of ${g.clinics.length} clinics: ${g.clinics.join(', ')}`;
     return [`${g.masked[0].replace(/<clinic>/g, '&lt;clinic&gt;')}<br>_${who}_`, ...g.masked.slice(1).map((c) => c.replace(/<clinic>/g, '&lt;clinic&gt;'))];
   });
 }
@@ -119,4 +138,11 @@ export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id:
     groups.set(masked, g);
   }
   return [...groups.entries()].map(([masked, g]) => (g.clinics.size > 1 ? `${masked} (${g.clinics.size} clinics)` : g.original));
+}
+
+/** Items grouped by a key, in order of first appearance. */
+export function groupBy<T>(items: readonly T[], key: (t: T) => string): Array<[string, T[]]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.entries()];
 }

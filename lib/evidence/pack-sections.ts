@@ -11,7 +11,7 @@ import { gdprSection } from './sections/gdpr';
 import { phiReachSection } from './sections/phi-reach';
 import { acknowledgementsAnnex, policyResultsSection } from './sections/policy-results';
 import { keyPolicyStatements, resourcePolicyDenials, roleTrustStatements } from './sections/access-control';
-import { sourcesAnnex } from './sections/sources';
+import { resourceIndex, sourcesAnnex } from './sections/sources';
 import { VerificationEvidence, recoverySection } from './sections/recovery';
 import { residencySection } from './sections/residency';
 import { retentionSection } from './sections/retention';
@@ -75,6 +75,8 @@ export const ANNEX_SECTIONS: readonly PackSection[] = [
   { anchor: 'role-trust', title: 'A3. Trust policy of every role', render: (ev) => roleTrustStatements(ev) },
   { anchor: 'acknowledgements', title: 'A4. Acknowledged findings and their reasons', render: (ev) => acknowledgementsAnnex(ev) },
   { anchor: 'template-digests', title: 'A5. Template files and their SHA-256', render: (ev) => sourcesAnnex(ev) },
+  // Last: it lists every resource the pack and the sections above named.
+  { anchor: 'resource-index', title: 'A6. Where each named resource is', render: (ev) => resourceIndex(ev) },
 ];
 
 /** The anchor a section is registered under, if it is in the pack. */

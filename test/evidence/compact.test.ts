@@ -1,4 +1,4 @@
-import { compactTables } from '../../lib/evidence/compact';
+import { compactTables, maskClinics } from '../../lib/evidence/compact';
 
 describe('grouping identical rows keeps every fact', () => {
   const table = (rows: string[]) => ['| Key | Statement | Principal |', '| --- | --- | --- |', ...rows.map((r) => `| ${r} |`)].join('\n');
@@ -21,8 +21,20 @@ describe('grouping identical rows keeps every fact', () => {
       table(['b-c-001 | 365 days | x', 'b-c-002 | 730 days | x', 'b-c-003 | 365 days | x']),
       ['c-001', 'c-002', 'c-003'],
     );
-    expect(out).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: c-001, c-003_ | 365 days | x |');
+    // Named by the shorter list: here the one clinic it does not hold for.
+    expect(out).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: all but c-002_ | 365 days | x |');
     expect(out).toContain('| b-c-002 | 730 days | x |');
+    const few = compactTables(table(['b-c-001 | 365 days | x', 'b-c-002 | 730 days | x', 'b-c-003 | 365 days | x', 'b-c-004 | 730 days | y']), ['c-001', 'c-002', 'c-003', 'c-004', 'c-005']);
+    expect(few).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: c-001, c-003_ | 365 days | x |');
+  });
+
+  test('a column that reads the same in every row of three or more is written once below the table', () => {
+    const out = compactTables(table(['k-1 | Admin | root', 'k-2 | Use | root', 'k-3 | Deny | root']), []);
+    expect(out.split('\n')).toEqual(['| Key | Statement |', '| --- | --- |', '| k-1 | Admin |', '| k-2 | Use |', '| k-3 | Deny |', '', '_Every row above:_ **Principal**: root.']);
+    // One row that differs keeps the column in the table.
+    expect(compactTables(table(['k-1 | Admin | root', 'k-2 | Use | root', 'k-3 | Deny | role']), [])).toContain('| k-3 | Deny | role |');
+    // Two rows stay as they are.
+    expect(compactTables(table(['k-1 | Admin | root', 'k-2 | Use | root']), [])).toContain('| k-2 | Use | root |');
   });
 
   test('rows that differ only in their first column list every subject in one row', () => {
@@ -51,5 +63,10 @@ describe('grouping identical rows keeps every fact', () => {
     const later = compactTables(table([`${keys} | Use | a`, `${keys} | Use2 | b`]), [], sets);
     expect(later).not.toContain(keys);
     expect(later).toContain('| _the [subjects 1](#subjects-1)_ | Use | a |');
+  });
+
+  test('names that differ only by their clinic are one name with the number of clinics; a name of one clinic stays as it is', () => {
+    const ev = { tenants: [{ id: 'c-1' }, { id: 'c-10' }, { id: 'c-2' }] };
+    expect(maskClinics(ev, ['p-c-1-rec', 'p-c-10-rec', 'p-c-2-txt', 'p-logs'])).toEqual(['p-<clinic>-rec (2 clinics)', 'p-c-2-txt', 'p-logs']);
   });
 });

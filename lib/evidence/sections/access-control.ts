@@ -2,7 +2,7 @@ import { CellEvidence } from '../cell-evidence';
 import { blocks, cell, plural, table } from '../markdown';
 import { cellPrefix } from '../../naming';
 import { annexLink } from '../annex';
-import { maskClinics } from '../compact';
+import { groupBy, maskClinics } from '../compact';
 import { actionsOf, conditionsOf, isTransportOnly, mfaOf, principalsOf } from '../policies';
 import { ResourceRef, props, statementsOf } from '../template';
 import { databaseIsolation } from './database';
@@ -101,12 +101,6 @@ export function roleTrustStatements(ev: CellEvidence): string {
   return blocks('## A3. Trust policy of every role', table(['Role', 'Trusted principal', 'Multi-factor authentication', 'Action', 'Trust conditions', 'Maximum session'], roleRows));
 }
 
-/** Items grouped by a key, in order of first appearance. */
-function groupBy<T>(items: readonly T[], key: (t: T) => string): Array<[string, T[]]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
-  return [...groups.entries()];
-}
 
 /** `every key (18)` or the keys by region, named after the cell's alias prefix. */
 function keyList(ev: CellEvidence, keys: readonly ResourceRef[], total: number): string {

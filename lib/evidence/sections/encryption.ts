@@ -1,5 +1,6 @@
+import { annexLink } from '../annex';
 import { CellEvidence, KeyFacts } from '../cell-evidence';
-import { blocks, cell, code, table } from '../markdown';
+import { blocks, cell, table } from '../markdown';
 import { ResourceRef, props } from '../template';
 import { transitEndpoints } from './transmission';
 
@@ -95,9 +96,11 @@ export function encryptionSection(ev: CellEvidence): string {
   const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
     const facts = ev.key({ Ref: k.logicalId }, k.stack);
     const p = props(k);
+    // Its stack and logical id are in the annex's index, with every other resource the pack names.
+    ev.labelled.add(k);
     return [
       cell(facts.label),
-      `${code(ev.stackName(k.stack))} ${code(k.logicalId)} (${cell(k.stack.region)})`,
+      cell(k.stack.region),
       cell(p.Description ?? ''),
       cell(facts.rotation),
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
@@ -112,7 +115,8 @@ export function encryptionSection(ev: CellEvidence): string {
     table(['Data store', 'What is encrypted', 'Encryption', 'Key', 'Key rotation'], storeRows),
     '<a id="customer-managed-keys"></a>',
     '### Customer-managed keys',
-    table(['Key', 'Stack, logical id (region)', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
+    `Each key's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A6')}.`,
+    table(['Key', 'Region', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
     '### In transit',
     // The same table is section 1 (e): written once, linked here.
     `${transit.length} endpoints, each with its protocol and TLS setting, and the bucket and topic policies that refuse requests without TLS: [Transmission security, section 1 (e)](#transmission).`,

@@ -37,7 +37,7 @@ export function retentionSection(ev: CellEvidence): string {
   const buckets = ev.resources('AWS::S3::Bucket');
   const rows: string[][] = [];
   const row = (dataClass: string, ref: ResourceRef, period: string, mechanism: string) =>
-    rows.push([cell(dataClass), ev.label(ref), cell(period), cell(mechanism)]);
+    rows.push([ev.label(ref), cell(dataClass), cell(period), cell(mechanism)]);
 
   // Logs, by the class tag their construct sets.
   const classes: Record<string, string> = { audit: 'Audit logs', security: 'Security logs', operational: 'Operational logs' };
@@ -83,13 +83,13 @@ export function retentionSection(ev: CellEvidence): string {
         if (!b) continue;
         const days = expiryDays(b);
         const matches = days === configured ? 'as config requires' : `**config says ${configured ?? 'no bucket'}**`;
-        row(`${label}, tenant ${tenant.id}${replica ? ' (DR copy)' : ''}`, b, days !== undefined ? `${days} days (${matches})` : '**no expiry**', lifecycleOf(b).map(lifecycleRule).join('\n'));
+        row(`${label}, tenant ${tenant.id}`, b, days !== undefined ? `${days} days (${matches})` : '**no expiry**', lifecycleOf(b).map(lifecycleRule).join('\n'));
         for (const r of lifecycleOf(b).filter((r) => r.ExpirationDate !== undefined)) {
           offboarding.push([cell(tenant.id), ev.label(b), cell(String(r.ExpirationDate).slice(0, 10)), cell(tenant.offboarding?.terminationDate ?? 'none in config'), cell(lifecycleRule(r))]);
         }
       }
       if (label === 'Recordings' && !tenant.recordings.enabled && !ev.index.bucketNamed(phiBucketName(ev.naming, tenant.id, 'rec'))) {
-        rows.push([cell(`Recordings, tenant ${tenant.id}`), cell('no recordings bucket in the templates'), cell('—'), cell('recordings are off for this tenant (config); nothing can be recorded')]);
+        rows.push([cell('no recordings bucket in the templates'), cell(`Recordings, tenant ${tenant.id}`), cell('—'), cell('recordings are off for this tenant (config); nothing can be recorded')]);
       }
     }
   }
@@ -122,8 +122,9 @@ export function retentionSection(ev: CellEvidence): string {
 
   return blocks(
     '## 4. Retention',
-    'For each class of data: how long it is kept, and the setting in the templates that enforces it. A period that differs from config is shown in bold.',
-    table(['Data class', 'Where', 'Kept for', 'Enforced by'], rows),
+    'For each class of data: how long it is kept, and the setting in the templates that enforces it. A period that differs from config is shown in bold. ' +
+      'A tenant bucket whose name has `-dr-` is the disaster-recovery copy, in the DR region, of the bucket of the same name without it.',
+    table(['Where', 'Data class', 'Kept for', 'Enforced by'], rows),
     '### Offboarding dates',
     'When a clinic\'s contract ends, a lifecycle rule with a fixed date expires every object of its buckets (primary and DR).',
     table(['Tenant', 'Bucket', 'All objects expire on', 'Termination date (config)', 'Rule'], offboarding, '_No tenant of this cell is offboarding._'),

@@ -11,3 +11,17 @@ export function sourcesAnnex(ev: CellEvidence): string {
     table(['Stack', 'Region', 'CloudFormation stack name', 'Template file', 'SHA-256'], rows),
   );
 }
+
+/** Annex A6: every resource the pack names, with its type, stack and logical id, for finding it in its template. */
+export function resourceIndex(ev: CellEvidence): string {
+  const seen = new Set<string>();
+  const rows = [...ev.labelled]
+    .filter((r) => !seen.has(`${r.stack.path}\u0000${r.logicalId}`) && seen.add(`${r.stack.path}\u0000${r.logicalId}`))
+    .sort((a, b) => ev.stacks.indexOf(a.stack) - ev.stacks.indexOf(b.stack) || a.logicalId.localeCompare(b.logicalId))
+    .map((r) => [cell(ev.name(r)), code(r.resource.Type), code(ev.stackName(r.stack)), code(r.logicalId)]);
+  return blocks(
+    '## A6. Where each named resource is',
+    `The pack names a resource by its name alone where no other resource of the cell has the same name, else with its stack. Each one's type, stack (without the cell prefix \`${ev.id}/\`) and logical id in that stack's template:`,
+    table(['Name', 'Type', 'Stack', 'Logical id'], rows),
+  );
+}

@@ -1,5 +1,6 @@
 import { CellEvidence } from '../cell-evidence';
-import { blocks, cell, table, yesNo } from '../markdown';
+import { groupBy, maskClinics } from '../compact';
+import { blocks, cell, plural, table, yesNo } from '../markdown';
 import { tlsDenyOf } from '../policies';
 import { ResourceRef, asList, props } from '../template';
 import { resourcePolicies } from './resource-policies';
@@ -108,15 +109,34 @@ export function transitEndpoints(ev: CellEvidence): TransitEndpoint[] {
   return out;
 }
 
+const KINDS: Record<string, string> = { 'AWS::S3::Bucket': 'bucket', 'AWS::SNS::Topic': 'topic', 'AWS::SQS::Queue': 'queue' };
+
+
 /** 164.312(e)(1) transmission security. */
 export function transmissionSecurity(ev: CellEvidence): string {
-  const endpoints = transitEndpoints(ev).map((e) => [ev.label(e.ref), cell(e.kind), cell(e.protocol), cell(e.tls)]);
-  const policies = resourcePolicies(ev).flatMap(({ target, targetName, statements }) => {
-    const tls = statements.map(tlsDenyOf);
-    const deny = tls.some((t) => t.denyWithoutTls);
-    const minimum = tls.find((t) => t.minimumTls)?.minimumTls;
-    return [[target ? ev.label(target) : cell(targetName), cell(deny ? 'yes' : '**no**'), cell(minimum ? `TLS ${minimum}` : 'not set')]];
-  });
+  // Interface endpoints differ only by their service: one row lists them all.
+  const endpoints = groupBy(
+    transitEndpoints(ev).map((e) => ({ e, service: e.kind === 'VPC Interface endpoint' ? /^com\.amazonaws\.[^.]+\.(.+)$/.exec(e.protocol)?.[1] : undefined })),
+    ({ e, service }) => (service ? `${e.kind}\u0000${e.protocol.replace(service, '<service>')}\u0000${e.tls}` : `\u0001${e.ref.stack.path}/${e.ref.logicalId}`),
+  ).map(([, xs]) =>
+    xs.length === 1 || !xs[0].service
+      ? [ev.label(xs[0].e.ref), cell(xs[0].e.kind), cell(xs[0].e.protocol), cell(xs[0].e.tls)]
+      : [cell(`${xs.length} endpoints: ${xs.map((x) => x.service).join(', ')}`), cell(`${xs[0].e.kind}s`), cell(xs[0].e.protocol.replace(xs[0].service!, '<service>')), cell(xs[0].e.tls)],
+  );
+  for (const { ref } of transitEndpoints(ev)) ev.labelled.add(ref);
+  // Resources of the same kind whose policies say the same are one row, named by kind with clinic ids written <clinic>.
+  const policies = groupBy(
+    resourcePolicies(ev).map(({ target, targetName, statements }) => {
+      const tls = statements.map(tlsDenyOf);
+      const minimum = tls.find((t) => t.minimumTls)?.minimumTls;
+      return { name: target ? ev.name(target) : targetName, kind: target?.resource.Type ?? '', deny: tls.some((t) => t.denyWithoutTls), minimum };
+    }),
+    (x) => `${x.kind}\u0000${x.deny}\u0000${x.minimum}`,
+  ).map(([, xs]) => [
+    cell(`${plural(xs.length, KINDS[xs[0].kind] ?? 'resource')}: ${maskClinics(ev, [...new Set(xs.map((x) => x.name))]).join(', ')}`),
+    cell(xs[0].deny ? 'yes' : '**no**'),
+    cell(xs[0].minimum ? `TLS ${xs[0].minimum}` : 'not set'),
+  ]);
   return blocks(
     '### (e) Transmission security — 45 CFR 164.312(e)(1)',
     callHops(ev),

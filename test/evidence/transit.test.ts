@@ -1,0 +1,48 @@
+import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
+import { fixtureConfig } from '../fixtures/config';
+import { synthesized } from '../helpers';
+import { cellEvidenceOf, linesWith, resourcesIn } from './support';
+
+// Section 1 (e) groups what reads the same (issue 16: shorter, no fact lost); a template change splits the group again.
+describe('transmission security: endpoints and TLS-only policies, grouped', () => {
+  const result = synthesized(fixtureConfig());
+  const NETWORK = 'us-east/Network';
+  const interfaceServices = (t: Record<string, any>) =>
+    resourcesIn(t, 'AWS::EC2::VPCEndpoint')
+      .filter(([, e]) => e.Properties.VpcEndpointType === 'Interface')
+      .map(([id, e]) => [id, JSON.stringify(e.Properties.ServiceName).match(/com\.amazonaws\.[^."]+\.([a-z0-9.]+)|\.([a-z0-9.]+)"/)] as const);
+
+  test('the interface endpoints are one row naming each service, and a removed endpoint leaves it', () => {
+    const text = transmissionSecurity(cellEvidenceOf(result, 'us-east'));
+    const [row] = linesWith(text, '| VPC Interface endpoints |');
+    const count = interfaceServices(result.templateJson(NETWORK)).length;
+    expect(count).toBeGreaterThan(3);
+    expect(row).toMatch(new RegExp(`^\\| ${count} endpoints: [^|]*\\bkms\\b[^|]*\\bsts\\b`));
+    expect(row).toContain('com.amazonaws.us-east-1.&lt;service&gt;');
+    expect(row).toContain('HTTPS to the AWS API inside the VPC; private DNS: yes');
+    const edited = transmissionSecurity(
+      cellEvidenceOf(result, 'us-east', (t) => {
+        const [id] = resourcesIn(t[NETWORK], 'AWS::EC2::VPCEndpoint').find(([, e]) => JSON.stringify(e.Properties.ServiceName).includes('.kms'))!;
+        delete t[NETWORK].Resources[id];
+      }),
+    );
+    const [after] = linesWith(edited, '| VPC Interface endpoints |');
+    expect(after).toMatch(new RegExp(`^\\| ${count - 1} endpoints: `));
+    expect(after).not.toMatch(/\bkms\b/);
+  });
+
+  test('buckets whose policies refuse requests without TLS are one row; a bucket that stops refusing gets its own row', () => {
+    const text = transmissionSecurity(cellEvidenceOf(result, 'us-east'));
+    const [buckets] = linesWith(text, 'buckets: ');
+    expect(buckets).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (2 clinics)');
+    expect(buckets).toMatch(/\| yes \| TLS 1.2 \|$/);
+    const edited = transmissionSecurity(
+      cellEvidenceOf(result, 'us-east', (t) => {
+        const [, policy] = resourcesIn(t['us-east/Tenant-us-east-c001'], 'AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket).includes('Transcripts'))!;
+        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s: any) => !JSON.stringify(s.Condition ?? {}).includes('aws:SecureTransport'));
+      }),
+    );
+    expect(linesWith(edited, '| 1 bucket: vp-us-east-phi-us-east-c001-txt-111111111111 |')[0]).toContain('| **no** |');
+    expect(linesWith(edited, 'buckets: ')[0]).not.toContain('vp-us-east-phi-us-east-c001-txt-111111111111');
+  });
+});
