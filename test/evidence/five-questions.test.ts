@@ -68,6 +68,46 @@ describe('the five questions page', () => {
     expect(linesWith(none, '**Who is alerted, within minutes:**')[0]).toContain('**no subscriber in the templates**');
   });
 
+  describe('the breach answer', () => {
+    // Every alarm that notifies a topic, and every rule, read from the cell's templates, with its stack's region.
+    const inCell = (type: string) =>
+      result.stacks('us-east').flatMap((s) => resourcesIn(s.template, type).map(([id, r]) => ({ id, r, path: s.hierarchicalId, region: s.environment.region })));
+    const count = (items: Array<{ region: string }>, region: string) => items.filter((i) => i.region === region).length;
+    const detected = (edit?: Parameters<typeof cellEvidenceOf>[2]) => linesWith(page(cellEvidenceOf(result, 'us-east', edit)), '**Detected:**')[0];
+
+    test('counts rules and alarms by region and alarms by kind, and leaves their names to the alerting section', () => {
+      const rules = inCell('AWS::Events::Rule');
+      const alarms = inCell('AWS::CloudWatch::Alarm').filter((a) => a.r.Properties.AlarmActions?.length);
+      const onTrail = alarms.filter((a) => String(a.r.Properties.Namespace ?? '').startsWith('VoicePlatform/'));
+      const line = detected();
+      expect(line).toContain(`${rules.length} EventBridge rules (${count(rules, 'us-east-1')} in us-east-1, ${count(rules, 'us-west-2')} in us-west-2) alert as events happen`);
+      expect(line).toContain(`${alarms.length} CloudWatch alarms (${count(alarms, 'us-east-1')} in us-east-1, ${count(alarms, 'us-west-2')} in us-west-2): ${onTrail.length} on CloudTrail events of every region`);
+      for (const ns of new Set(alarms.filter((a) => a.r.Properties.Namespace?.startsWith('AWS/')).map((a) => a.r.Properties.Namespace))) {
+        expect(line).toContain(`${alarms.filter((a) => a.r.Properties.Namespace === ns).length} on ${ns} metrics`);
+      }
+      expect(line).toContain('1 on AWS/S3 metrics'); // the metric-math SIEM replication alarm
+      expect(line).toContain('[Alerting on security events](#alerting)');
+      for (const a of alarms) expect(line).not.toContain(a.r.Properties.AlarmName);
+      expect(Buffer.byteLength(line)).toBeLessThan(400);
+    });
+
+    test('follows the templates: a removed alarm is no longer counted, a longer period is the time to alert', () => {
+      const alarms = inCell('AWS::CloudWatch::Alarm').filter((a) => a.r.Properties.AlarmActions?.length);
+      const [trailAlarm] = alarms.filter((a) => String(a.r.Properties.Namespace ?? '').startsWith('VoicePlatform/'));
+      const onTrail = alarms.filter((a) => String(a.r.Properties.Namespace ?? '').startsWith('VoicePlatform/')).length;
+      const fewer = detected((t) => delete t[trailAlarm.path].Resources[trailAlarm.id]);
+      expect(fewer).toContain(`${alarms.length - 1} CloudWatch alarms`);
+      expect(fewer).toContain(`${onTrail - 1} on CloudTrail events of every region`);
+      const who = (edit: Parameters<typeof cellEvidenceOf>[2]) => linesWith(page(cellEvidenceOf(result, 'us-east', edit)), '**Who is alerted, within minutes:**')[0];
+      expect(who(undefined)).toContain('alarms within 5 minutes');
+      expect(who((t) => (t[trailAlarm.path].Resources[trailAlarm.id].Properties.Period = 900))).toContain('alarms within 15 minutes');
+      // A metric-math alarm has its period in each metric, not on the alarm.
+      const siem = alarms.find((a) => a.r.Properties.Metrics)!;
+      expect(siem.r.Properties.Period).toBeUndefined();
+      expect(who((t) => t[siem.path].Resources[siem.id].Properties.Metrics.forEach((m: any) => m.MetricStat && (m.MetricStat.Period = 1200)))).toContain('alarms within 20 minutes');
+    });
+  });
+
   test('states the load balancer to container hop from the target group', () => {
     const [transit] = linesWith(page(), '**In transit:**');
     expect(transit).toContain('the load balancer reaches the container over HTTPS 8080 TLS');

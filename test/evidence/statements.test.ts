@@ -1,7 +1,6 @@
 import { diagramSection } from '../../lib/evidence/sections/diagram';
 import { compactTables } from '../../lib/evidence/compact';
 import { accessControl, keyPolicyStatements } from '../../lib/evidence/sections/access-control';
-import { auditControls } from '../../lib/evidence/sections/audit-controls';
 import { authentication } from '../../lib/evidence/sections/authentication';
 import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
 import { fixtureConfig } from '../fixtures/config';
@@ -12,10 +11,6 @@ import { cellEvidenceOf, linesWith, resourcesIn } from './support';
 describe('statements of the evidence pack follow the templates', () => {
   const result = synthesized(fixtureConfig({ cells: 1, tenantsPerCell: 1 }), { packs: false });
   const VOICE = 'us-east/Voice';
-  const DETECTION = 'us-east/Detection';
-  // The alarms on the trail's metric filters (the alert-delivery and replication alarms read AWS metrics).
-  const trailAlarms = () =>
-    resourcesIn(result.templateJson(DETECTION), 'AWS::CloudWatch::Alarm').filter(([, a]) => String(a.Properties.Namespace ?? '').startsWith('VoicePlatform/'));
 
   describe('the load balancer to voice service hop', () => {
     test('is labelled with the target group\'s protocol and port, not the listener\'s', () => {
@@ -64,33 +59,7 @@ describe('statements of the evidence pack follow the templates', () => {
     });
   });
 
-  describe('alerting on security events', () => {
-    test('lists every metric-filter alarm of the trail log group and the topic it notifies', () => {
-      const alarms = trailAlarms();
-      expect(alarms.length).toBeGreaterThanOrEqual(5);
-      const text = auditControls(cellEvidenceOf(result, 'us-east'));
-      for (const [, alarm] of alarms) {
-        const [row] = linesWith(text, `| ${alarm.Properties.AlarmName} |`);
-        expect(row).toContain(String(alarm.Properties.AlarmDescription).split('. ')[0]);
-        expect(row).toContain('filter: {');
-        expect(row).toContain('fed by CloudTrail trail');
-        expect(row).toContain('(multi-region)');
-      }
-    });
-
-    test('an alarm removed from the template is no longer listed; a changed description is', () => {
-      const [[removed], [changed]] = trailAlarms();
-      const text = auditControls(
-        cellEvidenceOf(result, 'us-east', (t) => {
-          delete t[DETECTION].Resources[removed];
-          t[DETECTION].Resources[changed].Properties.AlarmDescription = 'Something else entirely. More.';
-        }),
-      );
-      const name = (id: string) => result.templateJson(DETECTION).Resources[id].Properties.AlarmName;
-      expect(linesWith(text, `| ${name(removed)} |`)).toEqual([]);
-      expect(linesWith(text, `| ${name(changed)} |`)[0]).toContain('Something else entirely');
-    });
-  });
+  // Alerting on security events: test/evidence/alerting.test.ts.
 
   describe('key policies', () => {
     const DR = 'us-east/DisasterRecovery';

@@ -137,15 +137,27 @@ function breachAnswer(ev: CellEvidence, link: Link): string {
   const b = ev.config.breachNotification;
   const rules = ev.resources('AWS::Events::Rule').filter((r) => asList<Record<string, any>>(props(r).Targets).some((t) => ev.index.target(t.Arn, r.stack)?.resource.Type === 'AWS::SNS::Topic'));
   const alarms = securityAlarms(ev);
-  const periods = [...new Set(alarms.map((a) => Number(props(a.alarm).Period ?? 60) / 60))];
+  const windows = alarms.flatMap((a) => (a.windowSeconds === undefined ? [] : [a.windowSeconds / 60]));
+  const unknown = alarms.length - windows.length;
   const subscribers = ev.resources('AWS::SNS::Subscription').map((s) => `${props(s).Protocol} ${ev.show(props(s).Endpoint, s.stack)}`);
   const guardDuty = ev.resources('AWS::GuardDuty::Detector').some((d) => props(d).Enable === true || props(d).Enable === 'true');
+  const detail = link('Alerting on security events', 'alerting');
   return [
-    `- **Detected:** ${plural(rules.length, 'EventBridge rule')} that alert on security events as they happen${alarms.length ? `, and ${plural(alarms.length, 'CloudWatch alarm')} (${alarms.map((a) => `${code(ev.name(a.alarm))} in ${a.alarm.stack.region}`).join(', ')})` : ''}${guardDuty ? '; GuardDuty threat detection is on' : ''} (${link('Alerting on security events', 'alerting')}).`,
-    `- **Who is alerted, within minutes:** ${subscribers.length ? [...new Set(subscribers)].map(code).join(', ') : '**no subscriber in the templates**'} — EventBridge rules notify at once, alarms within ${periods.length ? Math.max(...periods) : '—'} minutes.`,
+    `- **Detected:** ${plural(rules.length, 'EventBridge rule')} (${countBy(rules.map((r) => r.stack.region), ' in ', ev.cell.primaryRegion)}) alert as events happen${alarms.length ? `; ${plural(alarms.length, 'CloudWatch alarm')} (${countBy(alarms.map((a) => a.alarm.stack.region), ' in ', ev.cell.primaryRegion)}): ${countBy(alarms.map((a) => a.kind), ' on ')}` : ''}${guardDuty ? '; GuardDuty threat detection is on' : ''} (${detail}).`,
+    `- **Who is alerted, within minutes:** ${subscribers.length ? [...new Set(subscribers)].map(code).join(', ') : '**no subscriber in the templates**'} — EventBridge rules notify at once, alarms within ${windows.length ? Math.max(...windows) : '—'} minutes${unknown ? ` (${plural(unknown, 'alarm')} without a period in the template)` : ''}.`,
     `- **Notification promise _(config)_:** the operator notifies each affected clinic within **${b.notifyClinicsWithinHours} hours** of discovering a breach of its data${ev.cell.jurisdiction === 'EU' ? ' (the clinic, as controller, then has 72 hours from awareness to tell its supervisory authority, GDPR Art. 33)' : ' (HIPAA allows a business associate at most 60 days, 45 CFR 164.410)'}.`,
     `- **Who notifies the clinics _(config)_:** ${b.contacts.map((c) => `${c.role} ${code(c.email)}${c.phone ? ` ${code(c.phone)}` : ''}`).join('; ')}.`,
   ].join('\n');
+}
+
+/** `9 in us-east-1, 2 in us-west-2` (or `12 on …` with `on`): how many of each value, the most frequent first (a tie: `first` first, then by name). */
+function countBy(values: readonly string[], preposition = ' in ', first?: string): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts]
+    .sort(([a, m], [b, n]) => n - m || Number(b === first) - Number(a === first) || a.localeCompare(b))
+    .map(([v, n]) => `${n}${preposition}${v}`)
+    .join(', ');
 }
 
 function encryptionAnswer(ev: CellEvidence, link: Link): string {
