@@ -8,8 +8,8 @@ export function diagramSection(ev: CellEvidence): string {
   const diagram = cellDiagram(ev);
   return blocks(
     '## 7. Architecture diagram',
-    'Drawn from the templates (callers and sub-processors: config). Arrows are references labelled with what they do, with protocol and TLS on the call\'s path; ' +
-      'dotted arrows lead from keys to what they encrypt. A count marks one node for a region\'s resources of one kind and role, and for all clinics (table below).',
+    'Drawn from the templates (callers and sub-processors: config): arrows are references labelled with what they do (protocol and TLS on the call\'s path); dotted, a key encrypts. ' +
+      'A count marks one node for a region\'s resources of one kind and role, or for all clinics (table below).',
     ['```mermaid', toMermaid(diagram), '```'].join('\n'),
     '### Each clinic\'s resources',
     clinicTable(ev),
