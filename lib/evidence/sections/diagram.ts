@@ -6,20 +6,40 @@ import { blocks, cell, code, table } from '../markdown';
 /** Section 7: the cell as one Mermaid flowchart drawn from the templates, clinics as one node; per-clinic detail in a table. */
 export function diagramSection(ev: CellEvidence): string {
   const diagram = cellDiagram(ev);
-  const role = (t: string) => ev.resources('AWS::IAM::Role').find((r) => ev.name(r) === tenantAccessRoleName(ev.naming, t));
-  const bucket = (t: string, kind: 'rec' | 'txt', replica = false) => (ev.index.bucketNamed(phiBucketName(ev.naming, t, kind, replica)) ? phiBucketName(ev.naming, t, kind, replica) : '—');
-  const rows = ev.tenants.map((t) => {
-    const key = ev.tenantStacks(t.id).flatMap((s) => s.byType.get('AWS::KMS::Key') ?? [])[0];
-    const r = role(t.id);
-    return [code(t.id), cell(key ? ev.key({ Ref: key.logicalId }, key.stack).label : '—'), cell(bucket(t.id, 'rec')), cell(bucket(t.id, 'txt')), cell(r ? ev.name(r) : '—'), cell([...new Set(ev.tenantStacks(t.id).map((s) => s.region))].join(', '))];
-  });
   return blocks(
     '## 7. Architecture diagram',
-    'Drawn from the templates: boxes are resources inside their region; arrows are references between them (`Ref`, `Fn::GetAtt`, `Fn::GetStackOutput`, names and ARNs), ' +
-      'labelled with what the reference does; the load balancer\'s arrows carry the protocol and TLS of its listener and target group. Dotted arrows lead from a key to what it encrypts. ' +
-      'Every clinic\'s stacks are drawn as one node with a count; the table below names each clinic\'s resources. Sub-processors and callers come from config.',
+    'Drawn from the templates (callers and sub-processors: config): arrows are references labelled with what they do (protocol and TLS on the call\'s path); dotted, a key encrypts. ' +
+      'A count marks one node for a region\'s resources of one kind and role, or for all clinics (table below).',
     ['```mermaid', toMermaid(diagram), '```'].join('\n'),
     '### Each clinic\'s resources',
-    table(['Clinic', 'Key', 'Recordings bucket', 'Transcripts bucket', 'Access role', 'Regions'], rows, '_This cell holds no clinics._'),
+    clinicTable(ev),
   );
+}
+
+/** Each clinic's key, buckets, role and regions; a name every clinic's resource follows is written once, in the header. */
+function clinicTable(ev: CellEvidence): string {
+  const named = (name: string, exists: boolean) => (exists ? name : undefined);
+  const columns: Array<{ header: string; name: (tenant: string) => string | undefined }> = [
+    {
+      header: 'Key',
+      name: (t) => {
+        const key = ev.tenantStacks(t).flatMap((s) => s.byType.get('AWS::KMS::Key') ?? [])[0];
+        return key ? ev.key({ Ref: key.logicalId }, key.stack).label : undefined;
+      },
+    },
+    { header: 'Recordings bucket', name: (t) => named(phiBucketName(ev.naming, t, 'rec'), !!ev.index.bucketNamed(phiBucketName(ev.naming, t, 'rec'))) },
+    { header: 'Transcripts bucket', name: (t) => named(phiBucketName(ev.naming, t, 'txt'), !!ev.index.bucketNamed(phiBucketName(ev.naming, t, 'txt'))) },
+    { header: 'Access role', name: (t) => named(tenantAccessRoleName(ev.naming, t), ev.resources('AWS::IAM::Role').some((r) => ev.name(r) === tenantAccessRoleName(ev.naming, t))) },
+  ];
+  const ids = ev.tenants.map((t) => t.id);
+  const shaped = columns.map((c) => {
+    const names = ids.map((id) => c.name(id));
+    const first = ids.findIndex((_, i) => names[i] !== undefined);
+    const pattern = first < 0 ? undefined : names[first]!.split(ids[first]).join('<clinic>');
+    // The pattern is written once only if it gives every clinic's actual name back.
+    const shared = pattern !== undefined && names.every((n, i) => n === undefined || n === pattern.split('<clinic>').join(ids[i]));
+    return { header: shared ? `${c.header} ${cell(pattern)}` : c.header, cells: names.map((n) => (n === undefined ? '—' : shared ? 'yes' : cell(n))) };
+  });
+  const rows = ids.map((id, i) => [code(id), ...shaped.map((c) => c.cells[i]), cell([...new Set(ev.tenantStacks(id).map((s) => s.region))].join(', '))]);
+  return table(['Clinic', ...shaped.map((c) => c.header), 'Regions'], rows, '_This cell holds no clinics._');
 }
