@@ -92,7 +92,7 @@ describe('the cell-level architecture diagram', () => {
     const source = mermaid(cellEvidenceOf(result, 'us-east'));
     const fed = label(source, 'Log groups (5)')!;
     for (const name of ['FlowLogs', 'TrailLogs', '/aws/rds/instance/vp-us-east-db/postgresql', '/vp-us-east/voice/audit', 'aws-waf-logs-vp-us-east-voice']) expect(fed).toContain(name);
-    expect(label(source, 'Log groups (3)')).toMatch(/DnsFirewallQueryLogs.*MigrationsLogs.*CredentialBrokerLogs/);
+    expect(label(source, 'Log groups (3)')).toMatch(/QueryLogs.*Migrations\/Logs.*CredentialBroker\/Logs/);
     expect(edgeLabels(source, 'Log groups (5)', 'Firehose streams (5)')).toEqual(['subscription']);
     expect(edgeLabels(source, 'Firehose streams (5)', 'S3 bucket<br>vp-us-east-siem-')).toEqual(['delivers to']);
     // An arrow that reaches one member of a group names it.
@@ -110,11 +110,11 @@ describe('the cell-level architecture diagram', () => {
     );
     // Each group now holds the log groups that feed the same streams: the voice audit log's stream stands apart, and so does it.
     expect(label(changed, 'Log groups (3)<br>FlowLogs')).toMatch(/TrailLogs.*\/aws\/rds\/instance\/vp-us-east-db\/postgresql"?$/);
-    expect(label(changed, 'Log groups (3)<br>MigrationsLogs')).toMatch(/CredentialBrokerLogs.*aws-waf-logs-vp-us-east-voice$/);
-    expect(edgeLabels(changed, 'Log group<br>/vp-us-east/voice/audit', 'Firehose stream<br>SiemVoiceAuditArchive')).toEqual(['subscription']);
-    expect(changed).not.toContain('DnsFirewallQueryLogs');
-    expect(label(changed, 'Firehose streams (4)')).not.toContain('SiemVoiceAuditArchive');
-    expect(edgeLabels(changed, 'Firehose stream<br>SiemVoiceAuditArchive', 'S3 bucket<br>vp-us-east-audit-111111111111-us-east-1')).toEqual(['delivers to']);
+    expect(label(changed, 'Log groups (3)<br>Migrations/Logs')).toMatch(/CredentialBroker\/Logs.*aws-waf-logs-vp-us-east-voice$/);
+    expect(edgeLabels(changed, 'Log group<br>/vp-us-east/voice/audit', 'Firehose stream<br>VoiceAuditArchive')).toEqual(['subscription']);
+    expect(changed).not.toContain('QueryLogs');
+    expect(label(changed, 'Firehose streams (4)')).not.toContain('VoiceAuditArchive');
+    expect(edgeLabels(changed, 'Firehose stream<br>VoiceAuditArchive', 'S3 bucket<br>vp-us-east-audit-111111111111-us-east-1')).toEqual(['delivers to']);
   });
 
   test('names each clinic\'s key, buckets and role in a table under the diagram, a name every clinic follows written once', () => {
