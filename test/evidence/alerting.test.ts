@@ -21,7 +21,7 @@ describe('alerting and activity records of the evidence pack', () => {
     return text.slice(text.indexOf('#### Other activity records'), text.indexOf('**S3 server access logs**'));
   };
   /** The table row(s) of a resource, by the name its first cell starts with. */
-  const rows = (text: string, name: string) => linesWith(text, `| ${name}<br>`);
+  const rows = (text: string, name: string) => linesWith(text, `| ${name} |`);
   const intro = (text: string, title: string) => linesWith(text, title)[0];
   const resource = (stack: string, type: string, pick: (p: Record<string, any>) => boolean) => resourcesIn(result.templateJson(stack), type).find(([, r]) => pick(r.Properties))!;
   const alarm = (stack: string, name: string) => resource(stack, 'AWS::CloudWatch::Alarm', (p) => p.AlarmName === name);

@@ -439,9 +439,10 @@ function mergeAcrossStacks(ev: CellEvidence, rows: ReadonlyArray<{ ref: Resource
   });
 }
 
-/** `name<br>logical id`, then the stacks (with their regions) that hold it, then the row's cells. */
+/** The name (each resource's logical id is in the annex's index), then the stacks (with their regions) that hold it, then the row's cells. */
 function stackRows(ev: CellEvidence, rows: readonly StackRow[]): string[][] {
-  return rows.map((r) => [`${cell(ev.name(r.refs[0]))}<br>${code(r.refs[0].logicalId)}`, r.refs.map((x) => `${code(ev.stackName(x.stack))} ${x.stack.region}`).join('<br>'), ...r.cells]);
+  for (const r of rows) for (const ref of r.refs) ev.labelled.add(ref);
+  return rows.map((r) => [cell(ev.name(r.refs[0])), r.refs.map((x) => `${code(ev.stackName(x.stack))} ${x.stack.region}`).join('<br>'), ...r.cells]);
 }
 
 /**
