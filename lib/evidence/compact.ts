@@ -60,12 +60,12 @@ export function splitRow(line: string): string[] {
 function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][] {
   if (tenantIds.length < 2) return rows;
   // Longest first, so that `clinic-1` never masks part of `clinic-10`.
-  const ids = [...tenantIds].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(`(?<![a-z0-9])(${ids.map(escape).join('|')})(?![a-z0-9])`, 'g');
+  const pattern = clinicPattern(tenantIds);
+  const idOf = spellings(tenantIds);
   const groups = new Map<string, { masked: string[]; clinics: string[]; original: string[] }>();
   for (const row of rows) {
     const found = new Set<string>();
-    const masked = row.map((c) => c.replace(pattern, (m) => (found.add(m), '<clinic>')));
+    const masked = row.map((c) => c.replace(pattern, (m) => (found.add(idOf.get(m) ?? m), m.includes('_') ? '<clinic_>' : '<clinic>')));
     // A row about several clinics at once (or none) is not one clinic's row: it stays as it is.
     const key = found.size === 1 ? masked.join('\u0000') : `\u0001${groups.size}`;
     const g = groups.get(key) ?? { masked, clinics: [], original: row };
@@ -83,7 +83,8 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
       : others.length < g.clinics.length
         ? `each of ${g.clinics.length} clinics: all but ${others.join(', ')}`
         : `each of ${g.clinics.length} clinics: ${g.clinics.join(', ')}`;
-    return [`${g.masked[0].replace(/<clinic>/g, '&lt;clinic&gt;')}<br>_${who}_`, ...g.masked.slice(1).map((c) => c.replace(/<clinic>/g, '&lt;clinic&gt;'))];
+    const shown = (c: string) => c.replace(/<clinic(_?)>/g, '&lt;clinic$1&gt;');
+    return [`${shown(g.masked[0])}<br>_${who}_`, ...g.masked.slice(1).map(shown)];
   });
 }
 
@@ -117,6 +118,20 @@ function sharedSubjects(rows: string[][], sets: Map<string, string>): { rows: st
   return { rows: linked, written };
 }
 
+/**
+ * Every clinic id as a whole word, also spelled with `_` for `-` (database user names): longest first, so that `clinic-1`
+ * never masks part of `clinic-10`. `<clinic_>` stands for the underscored spelling.
+ */
+function clinicPattern(tenantIds: readonly string[]): RegExp {
+  const all = [...spellings(tenantIds).keys()].sort((a, b) => b.length - a.length);
+  return new RegExp(`(?<![a-z0-9])(${all.map(escape).join('|')})(?![a-z0-9])`, 'g');
+}
+
+/** Each spelling of a clinic id (as is, and with `_` for `-`) and the id it spells. */
+function spellings(tenantIds: readonly string[]): Map<string, string> {
+  return new Map(tenantIds.flatMap((id) => [[id, id], [id.replace(/-/g, '_'), id]] as Array<[string, string]>));
+}
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -127,12 +142,13 @@ function escape(text: string): string {
  */
 export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id: string }> }, names: readonly string[]): string[] {
   // Longest first, so that `clinic-1` never masks part of `clinic-10`.
-  const ids = ev.tenants.map((t) => t.id).sort((a, b) => b.length - a.length);
-  const pattern = ids.length ? new RegExp(`(?<![a-z0-9])(${ids.map(escape).join('|')})(?![a-z0-9])`, 'g') : undefined;
+  const ids = ev.tenants.map((t) => t.id);
+  const pattern = ids.length ? clinicPattern(ids) : undefined;
+  const idOf = spellings(ids);
   const groups = new Map<string, { clinics: Set<string>; original: string }>();
   for (const name of names) {
-    const found = new Set([...(pattern ? name.matchAll(pattern) : [])].map((m) => m[1]));
-    const masked = found.size === 1 ? name.replace(pattern!, '<clinic>') : name;
+    const found = new Set([...(pattern ? name.matchAll(pattern) : [])].map((m) => idOf.get(m[1]) ?? m[1]));
+    const masked = found.size === 1 ? name.replace(pattern!, (m) => (m.includes('_') ? '<clinic_>' : '<clinic>')) : name;
     const g = groups.get(masked) ?? { clinics: new Set<string>(), original: name };
     if (found.size === 1) g.clinics.add([...found][0]);
     groups.set(masked, g);

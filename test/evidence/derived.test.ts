@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesize, synthesized } from '../helpers';
-import { evidenceOf, linesWith, section } from './support';
+import { clinicRow, evidenceOf, linesWith, section } from './support';
 
 /** A bucket of the EU cell, in eu-west-1: a destination across the border for a US tenant. */
 const EU_BUCKET = 'vp-eu-central-phi-eu-central-c001-rec-dr-222222222222';
@@ -56,7 +56,7 @@ describe('the evidence pack is derived from the templates, not written by hand',
   });
 
   test('a replication destination in another jurisdiction adds its region to the tenant and is judged OUTSIDE', () => {
-    const tenantRow = (report: string) => linesWith(section(report, '3.'), '| `us-east-c001` |')[0];
+    const tenantRow = (report: string) => clinicRow(section(report, '3.'), 'us-east-c001', 'us-east/Tenant-us-east-c001 (us-east-1)');
     expect(tenantRow(original)).toContain('| us-east-1, us-west-2 | inside US |');
     expect(tenantRow(tampered)).toContain('| eu-west-1, us-east-1, us-west-2 | **OUTSIDE US** |');
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { SYNTH_RECORD_FILE } from '../../lib/evidence/provenance';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
-import { linesWith, packsAndAnnexesOf, section } from './support';
+import { clinicRow, linesWith, packsAndAnnexesOf, section } from './support';
 
 const SECTIONS = [
   '1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
@@ -47,11 +47,9 @@ describe('the evidence pack of a two-cell configuration', () => {
   });
 
   test('lists every region where a tenant\'s data may be stored, with a verdict', () => {
-    const [clinic001] = linesWith(section(us, '3.'), '| `us-east-c001` |');
-    expect(clinic001).toContain('us-east/Tenant-us-east-c001 (us-east-1)');
-    expect(clinic001).toContain('us-east/TenantReplica-us-east-c001 (us-west-2)');
+    const clinic001 = clinicRow(section(us, '3.'), 'us-east-c001', 'us-east/Tenant-us-east-c001 (us-east-1)', 'us-east/TenantReplica-us-east-c001 (us-west-2)');
     expect(clinic001).toContain('| us-east-1, us-west-2 | inside US |');
-    const [clinic101] = linesWith(section(eu, '3.'), '| `eu-central-c001` |');
+    const clinic101 = clinicRow(section(eu, '3.'), 'eu-central-c001', 'eu-central/Tenant-eu-central-c001 (eu-central-1)');
     expect(clinic101).toContain('| eu-central-1, eu-west-1 | inside EU |');
     // The audit archive, the SIEM staging bucket's two (primary and DR archive), and each US clinic's transcripts and (where it records calls) recordings.
     const destinations = 3 + config.tenants.filter((t) => t.cell === 'us-east').reduce((n, t) => n + (t.recordings.enabled ? 2 : 1), 0);

@@ -55,3 +55,20 @@ export function cellEvidenceOf(result: Synthesized, cellId: string, edit?: Templ
 export function resourcesIn(template: Record<string, any>, type: string): Array<[string, Record<string, any>]> {
   return Object.entries(template.Resources as Record<string, Record<string, any>>).filter(([, r]) => r.Type === type);
 }
+
+/**
+ * The table row about one clinic: its own row, or the row that groups several clinics (`<clinic>` for their ids) and holds
+ * for this one ("each of the 3 clinics of this cell", "all but" others, or a list naming it). Each text must be in the row,
+ * as written or with the clinic's id written `<clinic>` (`<clinic_>` for its `_` spelling).
+ */
+export function clinicRow(report: string, clinicId: string, ...texts: string[]): string | undefined {
+  const word = (id: string) => new RegExp(`(?<![a-z0-9])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`);
+  const masked = (t: string) => t.split(clinicId).join('&lt;clinic&gt;').split(clinicId.replace(/-/g, '_')).join('&lt;clinic_&gt;');
+  const covers = (line: string) => {
+    if (!line.includes('&lt;clinic')) return word(clinicId).test(line) || word(clinicId.replace(/-/g, '_')).test(line);
+    const note = /_each of [^_]*_/.exec(line)?.[0] ?? '';
+    if (note.includes('clinics of this cell')) return true;
+    return note.includes('all but') ? !word(clinicId).test(note) : word(clinicId).test(note);
+  };
+  return report.split('\n').find((l) => l.startsWith('| ') && covers(l) && texts.every((t) => l.includes(t) || l.includes(masked(t))));
+}

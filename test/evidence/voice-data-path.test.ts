@@ -1,6 +1,6 @@
 import { fixtureConfig, fixtureTenantId } from '../fixtures/config';
 import { synthesized } from '../helpers';
-import { evidenceOf, linesWith, section } from './support';
+import { clinicRow, evidenceOf, linesWith, section } from './support';
 
 describe('the evidence pack shows the voice data path', () => {
   const result = synthesized(fixtureConfig({ cells: 2, tenantsPerCell: 2 }));
@@ -10,7 +10,9 @@ describe('the evidence pack shows the voice data path', () => {
 
   test('per clinic, only the credential broker and break-glass can obtain its role', () => {
     for (const n of [1, 2]) {
-      const [row] = linesWith(us, `\`${fixtureTenantId('us-east', n)}\``, 'vp-us-east-tenant-');
+      const id = fixtureTenantId('us-east', n);
+      const obtain = us.slice(us.indexOf('#### Who can obtain each clinic\'s role'), us.indexOf('#### Database'));
+      const row = clinicRow(obtain, id, `| vp-us-east-tenant-${id}`)!;
       expect(row).toContain('arn:aws:iam::111111111111:role/vp-us-east-credential-broker');
       expect(row).toContain('arn:aws:iam::111111111111:role/vp-us-east-break-glass');
       expect(row).not.toContain('voice-task');

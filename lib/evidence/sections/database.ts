@@ -63,10 +63,10 @@ export function databaseIsolation(ev: CellEvidence): string {
     .filter(readsMasterSecret)
     .map((g) => [g.holders, cell(actions(g.statement).join(', '))]);
   const clinicRows = migrations.flatMap(({ plan }) => [
-    ...plan.active.map((c) => [cell(c.clinicId), code(c.databaseUser), cell('active: user exists, rows kept')]),
+    // The user's name carries the clinic id: clinics in the same state are one row (compact.ts).
+    ...plan.active.map((c) => [cell(c.databaseUser), cell('active: user exists, rows kept')]),
     ...plan.offboarded.map((c) => [
-      cell(c.clinicId),
-      code(c.databaseUser),
+      cell(c.databaseUser),
       cell('offboarded: termination date passed; rows deleted (audit entries kept), user dropped'),
     ]),
   ]);
@@ -83,7 +83,7 @@ export function databaseIsolation(ev: CellEvidence): string {
       (migrations.every((m) => m.hash === repositoryHash)
         ? `The template carries the hash of exactly the migration files this pack was generated with (${code(repositoryHash.slice(0, 16))}…).`
         : `**The template's migration hash differs from the files this pack was generated with**: regenerate the pack from the same commit as the templates.`),
-    table(['Clinic', 'Database user', 'State in this deploy'], clinicRows),
+    table(['Database user (`tenant_` and the clinic id, `_` for `-`)', 'State in this deploy'], clinicRows),
     'Who may connect to the database with IAM (`rds-db:connect`), and as which database user:',
     table(['Role', 'Actions', 'Database user (ARN)'], connectRows, '_No principal may connect with IAM._'),
     'Who may read the database master secret (the only password login):',

@@ -102,9 +102,9 @@ export function residencySection(ev: CellEvidence): string {
       ...replicated.flatMap((r) => [r.destinationRegion ?? 'unknown', ...(r.replicaKeyRegion ? [r.replicaKeyRegion] : [])]),
     ]);
     const inside = [...regions].every((r) => isRegionIn(j, r));
+    // The stack paths carry the clinic id: clinics whose data may be stored in the same regions are one row (compact.ts).
     return [
-      code(id),
-      cell(stacks.map((s) => `${s.path} (${s.region})`).join('\n') || 'no stacks in the templates'),
+      cell(stacks.map((s) => `${s.path} (${s.region})`).join('\n') || `no stacks of ${id} in the templates`),
       cell([...regions].sort().join(', ')),
       verdict(inside),
     ];
@@ -137,7 +137,7 @@ export function residencySection(ev: CellEvidence): string {
     table(['Region', 'Named in', 'Verdict'], namedRows),
     '### Where each tenant\'s data may be stored',
     'A tenant\'s data lives in its `Tenant-<id>` stack, its `TenantReplica-<id>` stack, and wherever their buckets replicate to (destination bucket and replica key).',
-    table(['Tenant', 'Stacks (region)', 'Regions its data may be stored in', 'Verdict'], tenantRows),
+    table(['Stacks of the tenant (region)', 'Regions its data may be stored in', 'Verdict'], tenantRows),
     '### S3 replication destinations',
     'Each destination bucket is found by its name among the templates of every cell; the replica key\'s region comes from the key in the app or from its alias ARN.',
     table(['Source bucket', 'Source region', 'Rule', 'Destination bucket', 'Destination region', 'Replica key', 'Key region', 'Verdict'], replicationRows),

@@ -1,23 +1,25 @@
 import { LOG_CLASS_TAG } from '../../constructs/encrypted-log-group';
 import { phiBucketName } from '../../naming';
 import { CellEvidence } from '../cell-evidence';
-import { blocks, cell, table } from '../markdown';
+import { blocks, cell, plural, table } from '../markdown';
 import { ResourceRef, asList, props, tagsOf } from '../template';
 import { objectLock, vaultLock } from './integrity';
 
-/** One S3 lifecycle rule, in words. */
+/** One S3 lifecycle rule, in words: its id, then what it removes or moves and when. */
 export function lifecycleRule(rule: Record<string, any>): string {
+  const days = (n: unknown) => plural(Number(n), 'day');
   const parts: string[] = [];
-  if (rule.ExpirationInDays !== undefined) parts.push(`current versions expire ${rule.ExpirationInDays} days after creation`);
+  if (rule.ExpirationInDays !== undefined) parts.push(`current versions expire ${days(rule.ExpirationInDays)} after creation`);
   if (rule.ExpirationDate !== undefined) parts.push(`every object expires on ${String(rule.ExpirationDate).slice(0, 10)}`);
   const noncurrent = rule.NoncurrentVersionExpiration?.NoncurrentDays ?? rule.NoncurrentVersionExpirationInDays;
-  if (noncurrent !== undefined) parts.push(`earlier versions expire ${noncurrent} days after being replaced`);
+  if (noncurrent !== undefined) parts.push(`earlier versions ${days(noncurrent)} after replacement`);
   for (const t of asList<Record<string, any>>(rule.Transitions ?? rule.Transition)) {
-    parts.push(`move to ${t.StorageClass} after ${t.TransitionInDays ?? t.TransitionDate} days`);
+    parts.push(`to ${t.StorageClass} after ${t.TransitionInDays !== undefined ? days(t.TransitionInDays) : t.TransitionDate}`);
   }
-  if (rule.AbortIncompleteMultipartUpload) parts.push(`unfinished uploads removed after ${rule.AbortIncompleteMultipartUpload.DaysAfterInitiation} days`);
+  if (rule.AbortIncompleteMultipartUpload) parts.push(`unfinished uploads removed after ${days(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)}`);
+  if (rule.ExpiredObjectDeleteMarker === true || rule.ExpiredObjectDeleteMarker === 'true') parts.push('expired delete markers removed');
   const scope = rule.Prefix ?? rule.Filter?.Prefix;
-  return `S3 lifecycle rule ${rule.Id ?? ''} (${rule.Status ?? 'Enabled'}${scope ? `, prefix ${scope}` : ''}): ${parts.join('; ') || 'no expiry'}`;
+  return `lifecycle rule \`${rule.Id ?? ''}\`${rule.Status === 'Disabled' ? ' (**disabled**)' : ''}${scope ? ` (prefix ${scope})` : ''}: ${parts.join('; ') || 'no expiry'}`;
 }
 
 export function lifecycleOf(bucket: ResourceRef): Array<Record<string, any>> {

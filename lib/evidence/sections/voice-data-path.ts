@@ -40,16 +40,17 @@ export function clinicRoleAccess(ev: CellEvidence): string {
   const rows = ev.tenants.map((tenant) => {
     const name = tenantAccessRoleName(ev.naming, tenant.id);
     const role = ev.resources('AWS::IAM::Role').find((r) => props(r).RoleName === name);
-    if (!role) return [code(tenant.id), cell(`**no role ${name} in the templates**`), '', '', ''];
+    if (!role) return [cell(`**no role ${name} in the templates**`), '', '', ''];
     const trusted = [...new Set(statementsOf(props(role).AssumeRolePolicyDocument).flatMap((s) => asList<string>(s.Condition?.ArnEquals?.['aws:PrincipalArn'])))].sort();
     const granted = rolesGrantedAssume(ev, roleArn(ev.naming, name));
     const only = trusted.every((t) => t === broker || t === breakGlass) && granted.every((g) => g === credentialBrokerRoleName(ev.naming));
-    return [code(tenant.id), ev.label(role), cell(trusted.join('\n')), cell(granted.join('\n') || 'none'), cell(only ? 'yes' : '**no**')];
+    // The role's name carries the clinic id: clinics whose roles read the same are one row (compact.ts).
+    return [ev.label(role), cell(trusted.join('\n')), cell(granted.join('\n') || 'none'), cell(only ? 'yes' : '**no**')];
   });
   return blocks(
     '#### Who can obtain each clinic\'s role',
     `A clinic's data is reached through its role only. Its trust policy names the principals that may assume it (by \`aws:PrincipalArn\`, with the account as principal), and a principal of the same account also needs a policy that allows \`sts:AssumeRole\` on the role. The credential broker (${code(credentialBrokerRoleName(ev.naming))}) assumes a clinic's role only for a call to that clinic's number whose telephony signature it verified, naming the call as source identity; break-glass (${code(breakGlassRoleName(ev.naming))}) is for incidents and alerts on every use. The voice service itself holds no access to any clinic.`,
-    table(['Clinic', 'Role', 'Trusted principals (trust policy)', 'Roles whose policies allow sts:AssumeRole on it', 'Only broker and break-glass'], rows, '_This cell has no clinics._'),
+    table(['Role of each clinic', 'Trusted principals (trust policy)', 'Roles whose policies allow sts:AssumeRole on it', 'Only broker and break-glass'], rows, '_This cell has no clinics._'),
   );
 }
 
