@@ -1,3 +1,4 @@
+import { auditControls } from '../../lib/evidence/sections/audit-controls';
 import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
@@ -44,5 +45,22 @@ describe('transmission security: endpoints and TLS-only policies, grouped', () =
     );
     expect(linesWith(edited, '| 1 bucket: vp-us-east-phi-us-east-c001-txt-111111111111 |')[0]).toContain('| **no** |');
     expect(linesWith(edited, 'buckets: ')[0]).not.toContain('vp-us-east-phi-us-east-c001-txt-111111111111');
+  });
+});
+
+describe('S3 server access logs, grouped by where they go', () => {
+  const result = synthesized(fixtureConfig());
+  const records = (edit?: Parameters<typeof cellEvidenceOf>[2]) => auditControls(cellEvidenceOf(result, 'us-east', edit));
+
+  test('buckets that log to the same bucket under their own name are one row; another prefix gets its own row', () => {
+    const [row] = linesWith(records(), '| vp-us-east-access-logs-111111111111-us-east-1 | its own name, then / |');
+    expect(row).toContain('vp-us-east-audit-111111111111-us-east-1');
+    expect(row).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (2 clinics)');
+    expect(linesWith(records(), '| not logged |')[0]).toMatch(/^\| 2 buckets: vp-us-east-access-logs-/);
+    const edited = records((t) => {
+      const [, bucket] = resourcesIn(t['us-east/Tenant-us-east-c001'], 'AWS::S3::Bucket').find(([id]) => id.startsWith('Transcripts'))!;
+      bucket.Properties.LoggingConfiguration.LogFilePrefix = 'elsewhere/';
+    });
+    expect(linesWith(edited, '| 1 bucket: vp-us-east-phi-us-east-c001-txt-111111111111 |')[0]).toContain('| elsewhere/ |');
   });
 });

@@ -1,6 +1,7 @@
 import { LOG_CLASS_TAG } from '../../constructs/encrypted-log-group';
 import { CellEvidence } from '../cell-evidence';
-import { blocks, bullets, cell, code, table, yesNo } from '../markdown';
+import { groupBy, maskClinics } from '../compact';
+import { blocks, bullets, cell, code, plural, table, yesNo } from '../markdown';
 import { ResourceRef, asList, props, tagsOf } from '../template';
 
 /** 164.312(b) audit controls: what records activity, where it goes, and who is told. */
@@ -151,11 +152,18 @@ function otherRecords(ev: CellEvidence): string {
     const features = asList<Record<string, any>>(props(d).Features).filter((f) => f.Status === 'ENABLED').map((f) => f.Name);
     items.push({ region: d.stack.region, text: (where) => `GuardDuty detector ${where} ${yesNo(props(d).Enable) === 'yes' ? 'enabled' : '**disabled**'}${features.length ? `, with ${features.map(code).join(', ')}` : ''}.` });
   }
-  const logged = ev.resources('AWS::S3::Bucket').map((b) => {
-    const l = props(b).LoggingConfiguration;
-    const dest = l ? ev.index.target(l.DestinationBucketName, b.stack) : undefined;
-    return [ev.label(b), cell(l ? (dest ? ev.name(dest) : ev.show(l.DestinationBucketName, b.stack)) : 'not logged'), cell(l?.LogFilePrefix ?? '')];
-  });
+  // Buckets that log to the same bucket, each under a prefix of its own name, are one row.
+  const logged = groupBy(
+    ev.resources('AWS::S3::Bucket').map((b) => {
+      const l = props(b).LoggingConfiguration;
+      const dest = l ? ev.index.target(l.DestinationBucketName, b.stack) : undefined;
+      const to = l ? (dest ? ev.name(dest) : ev.show(l.DestinationBucketName, b.stack)) : 'not logged';
+      const prefix = l?.LogFilePrefix === undefined ? '' : l.LogFilePrefix === `${ev.name(b)}/` ? 'its own name, then /' : String(l.LogFilePrefix);
+      ev.labelled.add(b);
+      return { name: ev.name(b), to, prefix };
+    }),
+    (x) => `${x.to}\u0000${x.prefix}`,
+  ).map(([, xs]) => [cell(`${plural(xs.length, 'bucket')}: ${maskClinics(ev, xs.map((x) => x.name)).join(', ')}`), cell(xs[0].to), cell(xs[0].prefix)]);
   return blocks(bullets(sameInRegions(ev, items)), '**S3 server access logs** (who requested which object):', table(['Bucket', 'Access logs go to', 'Prefix'], logged));
 }
 
