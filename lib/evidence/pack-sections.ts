@@ -2,7 +2,7 @@ import { CellEvidence } from './cell-evidence';
 export { annexFile, annexLink } from './annex';
 import { SynthRecord } from './provenance';
 import { PreviousSubProcessors } from './since';
-import { deployChecksSection } from './sections/deploy-checks';
+import { deployChecksAnnex, deployChecksSection } from './sections/deploy-checks';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
 import { fiveQuestionsSection } from './sections/five-questions';
@@ -70,6 +70,7 @@ export const PACK_SECTIONS: readonly PackSection[] = [
  * annex alone that the pack claims without a link.
  */
 export const ANNEX_SECTIONS: readonly PackSection[] = [
+  { anchor: 'deploy-check-list', title: 'A0. Deploy-time checks', render: (ev) => deployChecksAnnex(ev) },
   { anchor: 'key-policies', title: 'A1. KMS key policy statements', render: (ev) => keyPolicyStatements(ev) },
   { anchor: 'resource-policies', title: 'A2. Resource policy denials', render: (ev) => resourcePolicyDenials(ev) },
   { anchor: 'role-trust', title: 'A3. Trust policy of every role', render: (ev) => roleTrustStatements(ev) },

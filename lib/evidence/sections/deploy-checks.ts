@@ -1,6 +1,7 @@
 import { DEPLOY_SAFETY_PACK, DEPLOY_SAFETY_RULES, deploySafetyRuleId } from '../../compliance/deploy-safety-checks';
 import { CellEvidence } from '../cell-evidence';
-import { blocks, cell, code, table } from '../markdown';
+import { annexLink } from '../annex';
+import { blocks, cell, code, plural, table } from '../markdown';
 
 /**
  * The first section: which deploy-time checks this cell's templates passed (the DeploySafety
@@ -8,6 +9,32 @@ import { blocks, cell, code, table } from '../markdown';
  * account before it deploys.
  */
 export function deployChecksSection(ev: CellEvidence): string {
+  const { rows, ran, failed } = deployChecks(ev);
+  const acknowledged = rows.filter((r) => r[3].startsWith('passed;')).length;
+  return blocks(
+    '## Deploy-time checks',
+    `Source: the \`${DEPLOY_SAFETY_PACK}\` pack in \`validation-report.json\`: each rule is a known way for a template that passes every ` +
+      'compliance pack to fail, hang or become impossible to retry when CloudFormation deploys it into an empty account.',
+    !ran
+      ? `> **⚠ The ${DEPLOY_SAFETY_PACK} pack was not registered for this synthesis: no deploy-time check was made.**`
+      : failed.length === 0
+        ? `**All ${rows.length} deploy-time checks passed in this cell**${acknowledged ? ` (${plural(acknowledged, 'check')} with findings acknowledged with a reason, section 5)` : ''}.`
+        : `> **⚠ ${failed.length} of ${rows.length} deploy-time checks failed in this cell: do not deploy this assembly.**`,
+    failed.length > 0 && table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], failed),
+    `Each check, what it prevents, the AWS page it comes from and its result: ${annexLink(ev.id, 'deploy-check-list', 'Annex A0')}.`,
+    'Checked by `npm run deploy` against the live account, before anything is deployed (not part of this assembly): the voice image, read from ECR by ' +
+      'its digest, runs as a non-root user and declares `/tmp` as a volume; no stack of the cell is in `ROLLBACK_COMPLETE`, a `*_FAILED` state or ' +
+      'still in progress (the command prints the recovery steps instead).',
+  );
+}
+
+/** Annex A0: every deploy-time check with what it prevents, its AWS source and its result in this cell. */
+export function deployChecksAnnex(ev: CellEvidence): string {
+  return blocks('## A0. Deploy-time checks', table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], deployChecks(ev).rows));
+}
+
+/** The DeploySafety rules with their result in this cell, from validation-report.json. */
+function deployChecks(ev: CellEvidence): { rows: string[][]; ran: boolean; failed: string[][] } {
   const inCell = (path: string) => path.startsWith(`${ev.id}/`);
   const report = ev.assembly.report.pluginReports.find((r) => r.pluginName === DEPLOY_SAFETY_PACK);
   const ran = ev.packs.some((p) => p.name === DEPLOY_SAFETY_PACK);
@@ -28,20 +55,5 @@ export function deployChecksSection(ev: CellEvidence): string {
           : 'passed';
     return [code(id), cell(rule.info), cell(rule.source), result];
   });
-  const failed = rows.filter((r) => r[3].startsWith('**')).length;
-
-  return blocks(
-    '## Deploy-time checks',
-    `Source: the \`${DEPLOY_SAFETY_PACK}\` pack in \`validation-report.json\`. Each rule is a known way for a template that passes every ` +
-      'compliance pack to fail, hang or become impossible to retry when CloudFormation deploys it into an empty account; each names the AWS page it comes from.',
-    !ran
-      ? `> **⚠ The ${DEPLOY_SAFETY_PACK} pack was not registered for this synthesis: no deploy-time check was made.**`
-      : failed === 0
-        ? `**All ${rows.length} deploy-time checks passed in this cell.**`
-        : `> **⚠ ${failed} of ${rows.length} deploy-time checks failed in this cell: do not deploy this assembly.**`,
-    table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], rows),
-    'Checked by `npm run deploy` against the live account, before anything is deployed (not part of this assembly): the voice image, read from ECR by ' +
-      'its digest, runs as a non-root user and declares `/tmp` as a volume; no stack of the cell is in `ROLLBACK_COMPLETE`, a `*_FAILED` state or ' +
-      'still in progress (the command prints the recovery steps instead).',
-  );
+  return { rows, ran, failed: rows.filter((r) => r[3].startsWith('**')) };
 }
