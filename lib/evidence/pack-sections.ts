@@ -2,6 +2,7 @@ import { CellEvidence } from './cell-evidence';
 export { annexFile, annexLink } from './annex';
 import { SynthRecord } from './provenance';
 import { PreviousSubProcessors } from './since';
+import { alarmFiltersAnnex } from './sections/audit-controls';
 import { deployChecksAnnex, deployChecksSection } from './sections/deploy-checks';
 import { diagramSection } from './sections/diagram';
 import { encryptionSection } from './sections/encryption';
@@ -76,8 +77,9 @@ export const ANNEX_SECTIONS: readonly PackSection[] = [
   { anchor: 'role-trust', title: 'A3. Trust policy of every role', render: (ev) => roleTrustStatements(ev) },
   { anchor: 'acknowledgements', title: 'A4. Acknowledged findings and their reasons', render: (ev) => acknowledgementsAnnex(ev) },
   { anchor: 'template-digests', title: 'A5. Template files and their SHA-256', render: (ev) => sourcesAnnex(ev) },
+  { anchor: 'alarm-filters', title: 'A6. Metric filters of the alarms', render: (ev) => alarmFiltersAnnex(ev) },
   // Last: it lists every resource the pack and the sections above named.
-  { anchor: 'resource-index', title: 'A6. Where each named resource is', render: (ev) => resourceIndex(ev) },
+  { anchor: 'resource-index', title: 'A7. Where each named resource is', render: (ev) => resourceIndex(ev) },
 ];
 
 /** The anchor a section is registered under, if it is in the pack. */

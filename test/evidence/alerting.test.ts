@@ -1,4 +1,4 @@
-import { auditControls } from '../../lib/evidence/sections/audit-controls';
+import { alarmFiltersAnnex, auditControls } from '../../lib/evidence/sections/audit-controls';
 import { fixtureConfig } from '../fixtures/config';
 import { synthesized } from '../helpers';
 import { TemplateEdits, cellEvidenceOf, linesWith, resourcesIn } from './support';
@@ -12,6 +12,9 @@ describe('alerting and activity records of the evidence pack', () => {
   const DR = 'us-east/DisasterRecovery';
   const AUDIT = 'us-east/Audit';
   const section = (edit?: TemplateEdits) => auditControls(cellEvidenceOf(result, 'us-east', edit));
+  /** Annex A6: each alarm's filter pattern, `| alarm | stack | pattern |`. */
+  const filters = (edit?: TemplateEdits) => alarmFiltersAnnex(cellEvidenceOf(result, 'us-east', edit));
+  const FILTER = '| `Detection` | ';
   const alerting = (edit?: TemplateEdits) => {
     const text = section(edit);
     return text.slice(text.indexOf('#### Alerting on security events'));
@@ -54,7 +57,7 @@ describe('alerting and activity records of the evidence pack', () => {
         const [row, ...more] = rows(text, a.Properties.AlarmName);
         expect(more).toEqual([]);
         expect(row).toContain(String(a.Properties.AlarmDescription).split('. ')[0]);
-        expect(row).toContain('<br>filter: ');
+        expect(rows(filters(), a.Properties.AlarmName)[0]).toContain(FILTER);
         for (const t of a.Properties.AlarmActions.map((r: any) => topicName(DETECTION, r)).filter((t: string) => !common.includes(t))) expect(row).toContain(t);
       }
       // The key alarm also notifies the fallback topic, in its own row only.
@@ -86,7 +89,7 @@ describe('alerting and activity records of the evidence pack', () => {
         t[DETECTION].Resources[changed].Properties.AlarmDescription = 'Something else entirely. More.';
       });
       expect(rows(text, name(removed))).toEqual([]);
-      expect(rows(text, name(changed))[0]).toContain('Something else entirely<br>filter: ');
+      expect(rows(text, name(changed))[0]).toContain('| Something else entirely |');
     });
   });
 
@@ -94,18 +97,19 @@ describe('alerting and activity records of the evidence pack', () => {
     const withPattern = (pattern: string) => {
       const [, keyAlarm] = alarm(DETECTION, KEY_ALARM);
       const [filterId] = filterOf(keyAlarm.Properties);
-      return rows(alerting((t) => (t[DETECTION].Resources[filterId].Properties.FilterPattern = pattern)), KEY_ALARM)[0];
+      return rows(filters((t) => (t[DETECTION].Resources[filterId].Properties.FilterPattern = pattern)), KEY_ALARM)[0];
     };
 
     test('the template\'s patterns of the common shape read `source: event names; condition`, others as written', () => {
-      const text = alerting();
+      const text = filters();
+      expect(alerting()).toContain('[Annex A6](evidence-us-east-annex.md#alarm-filters)');
       const [, keyAlarm] = alarm(DETECTION, KEY_ALARM);
       expect(filterOf(keyAlarm.Properties)[1].Properties.FilterPattern).toBe('{ $.eventSource = "kms.amazonaws.com" && ($.eventName = "DisableKey" || $.eventName = "ScheduleKeyDeletion" || $.eventName = "PutKeyPolicy") }');
-      expect(rows(text, KEY_ALARM)[0]).toContain('<br>filter: kms.amazonaws.com: DisableKey, ScheduleKeyDeletion, PutKeyPolicy |');
+      expect(rows(text, KEY_ALARM)[0]).toContain(`${FILTER}kms.amazonaws.com: DisableKey, ScheduleKeyDeletion, PutKeyPolicy |`);
       const [, backup] = alarm(DETECTION, 'vp-us-east-BackupCopiedElsewhere');
       const raw = String(filterOf(backup.Properties)[1].Properties.FilterPattern);
       expect(raw).toContain('(($.eventName = "StartCopyJob" &&');
-      expect(rows(text, 'vp-us-east-BackupCopiedElsewhere')[0]).toContain(`<br>filter: ${raw.replace(/\|/g, '\\|')} |`);
+      expect(rows(text, 'vp-us-east-BackupCopiedElsewhere')[0]).toContain(`${FILTER}${raw.replace(/\|/g, '\\|')} |`);
     });
 
     test.each([
@@ -113,7 +117,7 @@ describe('alerting and activity records of the evidence pack', () => {
       ['a single event name', '{ $.eventName = "DeleteTrail" && $.eventSource = "cloudtrail.amazonaws.com" }', 'cloudtrail.amazonaws.com: DeleteTrail'],
       ['a negated event name (no `source:` form)', '{ $.eventName != "A" && $.eventSource = "s3.amazonaws.com" }', 'eventName != A; eventSource = s3.amazonaws.com'],
     ])('renders %s faithfully', (_, pattern, expected) => {
-      expect(withPattern(pattern)).toContain(`<br>filter: ${expected} |`);
+      expect(withPattern(pattern)).toContain(`${FILTER}${expected} |`);
     });
 
     test.each([
@@ -126,7 +130,7 @@ describe('alerting and activity records of the evidence pack', () => {
       ['a text pattern', 'ERROR'],
       ['an empty pattern', '{ }'],
     ])('shows %s as written', (_, pattern) => {
-      expect(withPattern(pattern)).toContain(`<br>filter: ${pattern.replace(/\|/g, '\\|').replace(/>/g, '&gt;')} |`);
+      expect(withPattern(pattern)).toContain(`${FILTER}${pattern.replace(/\|/g, '\\|').replace(/>/g, '&gt;')} |`);
     });
   });
 

@@ -19,7 +19,7 @@ describe('the annex of a cell\'s pack', () => {
     expect(Object.keys(annexes).sort()).toEqual(Object.keys(packs).sort());
     const anchors = new Set([...annex.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]));
     const links = [...us.matchAll(/\]\(evidence-us-east-annex\.md#([^)]+)\)/g)].map((m) => m[1]);
-    expect(new Set(links)).toEqual(new Set(['deploy-check-list', 'key-policies', 'resource-policies', 'role-trust', 'acknowledgements', 'template-digests', 'resource-index']));
+    expect(new Set(links)).toEqual(new Set(['deploy-check-list', 'key-policies', 'resource-policies', 'role-trust', 'acknowledgements', 'template-digests', 'alarm-filters', 'resource-index']));
     for (const link of links) expect(anchors).toContain(link);
     expect(annex).toContain(`SHA-256 ${createHash('sha256').update(readFileSync(result.configFile)).digest('hex')}`);
   });

@@ -1,5 +1,6 @@
 import { LOG_CLASS_TAG } from '../../constructs/encrypted-log-group';
 import { CellEvidence } from '../cell-evidence';
+import { annexLink } from '../annex';
 import { groupBy, maskClinics } from '../compact';
 import { blocks, bullets, cell, code, plural, table, yesNo } from '../markdown';
 import { ResourceRef, asList, props, tagsOf } from '../template';
@@ -191,12 +192,24 @@ function alerting(ev: CellEvidence): string {
   return blocks(
     sharedColumnsTable('**EventBridge rules** (API calls in the rule\'s own region)', ['Rule', 'Stack', 'Fires on', 'State', 'Notifies'], stackRows(ev, rules)),
     sharedColumnsTable(
-      '**CloudWatch alarms on log metric filters** (filters read `event source: event names; condition; …`, all must hold, `one of` any value; other shapes as written)',
+      `**CloudWatch alarms on log metric filters** (each alarm's filter pattern: ${annexLink(ev.id, 'alarm-filters', 'Annex A6')})`,
       ['Alarm', 'Stack', 'Fires on', 'Counts events in', 'Threshold', 'Notifies'],
-      stackRows(ev, alarmRows(alarms.filter((a) => a.filter !== undefined), (a) => `${a.description}\nfilter: ${a.filter}`)),
+      stackRows(ev, alarmRows(alarms.filter((a) => a.filter !== undefined), (a) => a.description)),
     ),
     sharedColumnsTable('**CloudWatch alarms on AWS metrics**', ['Alarm', 'Stack', 'Fires on', 'Metric', 'Threshold', 'Notifies'], stackRows(ev, alarmRows(alarms.filter((a) => a.filter === undefined), (a) => a.description))),
     bullets(sameInRegions(ev, topics)),
+  );
+}
+
+/** Annex A6: the metric filter pattern of each alarm that counts log events, the evidence of what the pack says it fires on. */
+export function alarmFiltersAnnex(ev: CellEvidence): string {
+  const rows = securityAlarms(ev)
+    .filter((a) => a.filter !== undefined)
+    .map((a) => (ev.labelled.add(a.alarm), [cell(ev.name(a.alarm)), code(ev.stackName(a.alarm.stack)), cell(a.filter)]));
+  return blocks(
+    '## A6. Metric filters of the alarms',
+    'Filters of the common shape read `event source: event names; condition; …`: all must hold, `one of` any of the values; other shapes are shown as written.',
+    table(['Alarm', 'Stack', 'Filter pattern'], rows),
   );
 }
 

@@ -115,7 +115,7 @@ export function encryptionSection(ev: CellEvidence): string {
     table(['Data store', 'What is encrypted', 'Encryption', 'Key', 'Key rotation'], storeRows),
     '<a id="customer-managed-keys"></a>',
     '### Customer-managed keys',
-    `Each key's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A6')}.`,
+    `Each key's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
     table(['Key', 'Region', 'Purpose', 'Rotation', 'Protection against loss'], keyRows),
     '### In transit',
     // The same table is section 1 (e): written once, linked here.

@@ -12,7 +12,7 @@ export function safeguardsSection(ev: CellEvidence): string {
   return blocks(
     '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
     'Each safeguard lists the resources and properties in the CloudFormation templates of this cell that implement it. ' +
-      `Resources are named by their name, followed by their stack where another resource of the cell has the same name (stacks without the cell prefix: \`Keys\` is the stack \`${ev.id}/Keys\`); each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A6')}.`,
+      `Resources are named by their name, followed by their stack where another resource of the cell has the same name (stacks without the cell prefix: \`Keys\` is the stack \`${ev.id}/Keys\`); each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
     // Anchors the first page links to.
     '<a id="access-control"></a>',
     accessControl(ev),

@@ -12,7 +12,7 @@ export function sourcesAnnex(ev: CellEvidence): string {
   );
 }
 
-/** Annex A6: every resource the pack names, with its type, stack and logical id, for finding it in its template. */
+/** Annex A7: every resource the pack names, with its type, stack and logical id, for finding it in its template. */
 export function resourceIndex(ev: CellEvidence): string {
   const seen = new Set<string>();
   const rows = [...ev.labelled]
@@ -20,7 +20,7 @@ export function resourceIndex(ev: CellEvidence): string {
     .sort((a, b) => ev.stacks.indexOf(a.stack) - ev.stacks.indexOf(b.stack) || a.logicalId.localeCompare(b.logicalId))
     .map((r) => [cell(ev.name(r)), code(r.resource.Type), code(ev.stackName(r.stack)), code(r.logicalId)]);
   return blocks(
-    '## A6. Where each named resource is',
+    '## A7. Where each named resource is',
     `The pack names a resource by its name alone where no other resource of the cell has the same name, else with its stack. Each one's type, stack (without the cell prefix \`${ev.id}/\`) and logical id in that stack's template:`,
     table(['Name', 'Type', 'Stack', 'Logical id'], rows),
   );
