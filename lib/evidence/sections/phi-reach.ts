@@ -14,16 +14,20 @@ export function phiReachSection(ev: CellEvidence): string {
     ev.naming,
   );
   const alerts = alertsByRole(ev);
+  // Roles of the cell's own account are written `role/<name>`; any other account's ARN stays whole.
+  const ownRoles = `arn:aws:iam::${ev.cell.account}:role/`;
   const groups = new Map<string, { clinics: string[]; rows: string[][] }>();
   for (const clinic of result) {
-    const rows = clinic.reachers.map((r) => row(r, clinic, alerts));
+    const rows = clinic.reachers.map((r) => row(r, clinic, alerts).map((c) => c.split(ownRoles).join('role/')));
     const shape = JSON.stringify(rows);
     const group = groups.get(shape) ?? { clinics: [], rows };
     group.clinics.push(clinic.clinic);
     groups.set(shape, group);
   }
   const tables = [...groups.values()].flatMap((g) => [
-    `**${g.clinics.length === 1 ? 'Clinic' : `${g.clinics.length} clinics`}:** ${g.clinics.map(code).join(', ')} (\`{clinic}\` below stands for each of them)`,
+    g.clinics.length > 1 && g.clinics.length === result.length
+      ? `**All ${g.clinics.length} clinics of the cell** (\`{clinic}\` below stands for each of them)`
+      : `**${g.clinics.length === 1 ? 'Clinic' : `${g.clinics.length} clinics`}:** ${g.clinics.map(code).join(', ')}${g.clinics.length > 1 ? ' (`{clinic}` below stands for each of them)' : ''}`,
     table(['Principal', 'Designed as', 'Path (assume-role steps, then the read)', 'Alerts when used', 'Verdict'], g.rows),
   ]);
   return blocks(
@@ -31,7 +35,8 @@ export function phiReachSection(ev: CellEvidence): string {
     'Computed from this cell\'s templates by `lib/compliance/access` (the same computation as the `NoPathToPhi` rule): every principal that appears in them ' +
       '(roles, accounts, AWS services, identity providers) that can read a clinic\'s objects (S3 read and KMS decrypt with the clinic\'s key), directly or ' +
       'through a chain of `sts:AssumeRole` steps, evaluated with trust, identity, boundary, bucket and key policies. A condition that cannot be evaluated from ' +
-      'the templates counts as satisfied in an allow and as not satisfied in a deny. `account:<id>` is any identity of that account that its own policies allow. ' +
+      'the templates counts as satisfied in an allow and as not satisfied in a deny. `account:<id>` is any identity of that account that its own policies allow; ' +
+      `\`role/<name>\` is a role of the cell's account ${code(ev.cell.account)}. ` +
       'Alerts are the EventBridge rules and log metric filters of this cell whose pattern names the role that the path enters.',
     tables.length ? blocks(...tables) : '_This cell holds no clinics._',
   );
