@@ -45,7 +45,7 @@ describe('evidence: database isolation (access control)', () => {
   });
 
   test('describes forced row-level security and states that the deployed migrations are the repository\'s', () => {
-    expect(accessControl).toContain('row-level security enabled and FORCED');
+    expect(accessControl).toContain('row-level security is enabled and FORCED on every table');
     expect(accessControl).toContain('The template carries the hash of exactly the migration files');
     expect(accessControl).toContain('vp-us-east-db-migrations');
   });

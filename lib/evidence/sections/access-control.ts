@@ -34,16 +34,15 @@ export function accessControl(ev: CellEvidence): string {
   return blocks(
     '### (a) Access control — 45 CFR 164.312(a)(1)',
     '#### Who may use each encryption key (KMS key policies)',
-    'A KMS key can only be used by the principals its key policy allows. Key administrators can change a key policy; every such change raises a breach alert. ' +
-      `Each row is one statement, named by its Sid, and the keys whose policy holds it (named after \`alias/${cellPrefix(ev.naming)}/\`; \`<clinic>\` is each clinic's own key). ` +
-      `Each statement's principals, actions and conditions: ${annexLink(ev.id, 'key-policies', 'Annex A1')}; each key's stack and logical id: [Customer-managed keys](#customer-managed-keys).`,
+    'Only the principals a key\'s policy allows can use it; a key administrator can change the policy, and every change raises a breach alert. ' +
+      `Each statement (Sid) and the keys holding it, named after \`alias/${cellPrefix(ev.naming)}/\` (\`<clinic>\`: each clinic's own key); principals, actions and conditions: ${annexLink(ev.id, 'key-policies', 'Annex A1')}.`,
     table(['Statement', 'Keys whose policy holds it'], keyRows),
     '#### What the resource policies deny (S3 buckets, SNS topics, SQS queues)',
-    `An explicit deny in a resource policy overrides every permission granted elsewhere. Each deny statement, named by its Sid, and the resources whose policy holds it; to whom, what and when it denies: ${annexLink(ev.id, 'resource-policies', 'Annex A2')}. (Denials of unencrypted transport are listed under (e).)`,
+    `A deny in a resource policy overrides every allow elsewhere. Each deny (Sid) and the resources holding it; to whom, what and when: ${annexLink(ev.id, 'resource-policies', 'Annex A2')}. Denials of unencrypted transport: (e).`,
     table(['Deny statement', 'Resources whose policy holds it'], denials),
     '<a id="role-trust-summary"></a>',
     '#### Who may assume each IAM role (trust policies)',
-    `Each trusted principal and the roles that trust it; every statement with its action, conditions and maximum session: ${annexLink(ev.id, 'role-trust', 'Annex A3')}.`,
+    `Each trusted principal and the roles trusting it; each statement's action, conditions and maximum session: ${annexLink(ev.id, 'role-trust', 'Annex A3')}.`,
     table(['Trusted principal', 'Roles', 'Multi-factor authentication'], trustRows),
     clinicRoleAccess(ev),
     databaseIsolation(ev),

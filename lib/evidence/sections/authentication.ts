@@ -45,8 +45,8 @@ export function authentication(ev: CellEvidence): string {
     'With IAM database authentication, applications sign in with short-lived tokens issued to their IAM role instead of stored passwords.',
     table(['Database', 'IAM database authentication', 'Master credentials', 'Publicly accessible'], databases),
     '#### How each role\'s callers are authenticated',
-    `${mfaRoles} of ${roleTrusts(ev).length} roles require multi-factor authentication in their trust policy. Roles assumed by AWS services are authenticated by AWS as that service; the conditions restrict which account, resource or principal may act through them. ` +
-      `Each role's trusted principals, multi-factor requirement and conditions: [Who may assume each IAM role](#role-trust-summary), under (a), and every trust statement in ${annexLink(ev.id, 'role-trust', 'Annex A3')}.`,
+    `${mfaRoles} of ${roleTrusts(ev).length} roles require multi-factor authentication in their trust policy. AWS authenticates a service that assumes a role as that service; conditions restrict which account, resource or principal may act through it. ` +
+      `Trusted principals and MFA: [Who may assume each IAM role](#role-trust-summary), under (a); every trust statement: ${annexLink(ev.id, 'role-trust', 'Annex A3')}.`,
     '#### Secrets',
     table(['Secret', 'Purpose', 'KMS key', 'Value', 'Rotation'], secrets),
     users.length > 0

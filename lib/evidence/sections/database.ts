@@ -12,10 +12,12 @@ function migrationResources(ev: CellEvidence): Array<{ ref: ResourceRef; plan: D
   });
 }
 
-/** A function by its name, then where it is defined. */
+/** A function by its name (its stack and logical id are in the annex's index). */
 function functionLabel(ev: CellEvidence, fn: ResourceRef): string {
   const name = props(fn).FunctionName;
-  return typeof name === 'string' ? `${code(name)} (${code(ev.stackName(fn.stack))} ${code(fn.logicalId)})` : ev.label(fn);
+  if (typeof name !== 'string') return ev.label(fn);
+  ev.labelled.add(fn);
+  return code(name);
 }
 
 interface Grant {
@@ -72,14 +74,14 @@ export function databaseIsolation(ev: CellEvidence): string {
   ]);
   return blocks(
     '#### Database: one user per clinic, row-level security, and who can connect',
-    'The cell database holds every clinic\'s appointments and call metadata in shared tables (`voice.appointments`, `voice.calls`), each row carrying its clinic id. ' +
-      'PostgreSQL itself keeps the clinics apart: each clinic has its own database user (`tenant_<clinic>`), reachable only through IAM database authentication; ' +
-      'every table has row-level security enabled and FORCED (binding the tables\' owner too), with one policy that admits a row only when its clinic is the clinic ' +
-      'of the logged-in user (`session_user`, which neither `SET ROLE` nor a session setting can change). A user without a clinic sees and writes nothing; ' +
-      'the users hold only SELECT, INSERT, UPDATE and DELETE on those two tables and INSERT on the audit log, through the group role `voice_clinic`. ' +
-      'These properties are proven on a real PostgreSQL by the test suite (`test/database/tenancy-and-audit.test.ts`).',
+    'Every clinic\'s appointments and call metadata share two tables (`voice.appointments`, `voice.calls`); each row carries its clinic id. ' +
+      'PostgreSQL keeps the clinics apart: each clinic has its own user (`tenant_<clinic>`), reached only through IAM database authentication; ' +
+      'row-level security is enabled and FORCED on every table (binding their owner too), and its one policy admits a row only when its clinic is the ' +
+      'logged-in user\'s (`session_user`, which neither `SET ROLE` nor a session setting changes). A user without a clinic sees and writes nothing; ' +
+      'through the group role `voice_clinic` the users hold only SELECT, INSERT, UPDATE and DELETE on those two tables and INSERT on the audit log. ' +
+      'Proven on a real PostgreSQL by `test/database/tenancy-and-audit.test.ts`.',
     `The schema is applied at deploy by the migration function ${migrations.map((m) => (m.fn ? functionLabel(ev, m.fn) : '')).join(', ')}, ` +
-      'from the versioned SQL files in the repository\'s `migrations/` folder, whenever those files or the clinic list change. ' +
+      'from the versioned SQL files in `migrations/`, whenever they or the clinic list change. ' +
       (migrations.every((m) => m.hash === repositoryHash)
         ? `The template carries the hash of exactly the migration files this pack was generated with (${code(repositoryHash.slice(0, 16))}…).`
         : `**The template's migration hash differs from the files this pack was generated with**: regenerate the pack from the same commit as the templates.`),
@@ -101,10 +103,9 @@ export function databaseAuditLog(ev: CellEvidence): string {
   });
   return blocks(
     '#### Database audit log: append-only and hash-chained',
-    'Every read or write of PHI by the voice service is recorded in the table `voice.audit_log` of the cell database: the actor, the action ' +
-      '(read, create, update, delete, export, offboard), the resource, the clinic, the call id and the time, with the database user filled in by the database. ' +
-      'Each entry\'s `hash` is SHA-256 over the previous entry\'s hash and the entry\'s own fields, and its `previous_hash` names that previous hash, so the ' +
-      'entries form a chain from the first (whose previous hash is 32 zero bytes).',
+    'The voice service records every read or write of PHI in `voice.audit_log`: actor, action (read, create, update, delete, export, offboard), ' +
+      'resource, clinic, call id and time; the database fills in the database user. Each entry\'s `hash` is SHA-256 over the previous entry\'s hash and its ' +
+      'own fields, and `previous_hash` names that hash: a chain from the first entry (previous hash: 32 zero bytes).',
     bullets([
       'A trigger fills in the entry number, time, database user and both hashes; a caller cannot choose them.',
       'No role holds UPDATE, DELETE or TRUNCATE on the table, the owner included, and a statement trigger refuses all three to every role, superusers included.',
@@ -112,9 +113,9 @@ export function databaseAuditLog(ev: CellEvidence): string {
       'Anyone able to bypass these guards (the table owner, by disabling them) still cannot alter, insert or remove an entry without breaking the chain: ' +
         '`SELECT * FROM voice.verify_audit_chain()` recomputes every hash in order and returns the entry count, whether the chain is intact, the first broken entry and the head hash.',
     ]),
-    'How the chain is verified without anyone logging in to the database: the migration function runs `voice.verify_audit_chain()` at every deploy that runs it and writes the result ' +
-      '(a `database-migrated` line with `auditChain.entries`, `intact`, `headHash`, and an `AUDIT_CHAIN_BROKEN` line if it fails) to its log group ' +
-      `${logGroups.join(', ')}, encrypted and kept for the audit retention. The entry count only grows and each head hash must be reached again by the next run's chain; ` +
+    'How the chain is verified without anyone logging in to the database: at every deploy that runs it, the migration function runs `voice.verify_audit_chain()` and writes ' +
+      '(a `database-migrated` line with `auditChain.entries`, `intact`, `headHash`; `AUDIT_CHAIN_BROKEN` if it fails) to its log group ' +
+      `${logGroups.join(', ')}, encrypted and kept for the audit retention. The count only grows and each head hash must be reached again by the next run's chain; ` +
       'an auditor compares successive lines with CloudWatch Logs Insights.',
   );
 }

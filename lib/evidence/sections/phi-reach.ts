@@ -32,12 +32,11 @@ export function phiReachSection(ev: CellEvidence): string {
   ]);
   return blocks(
     '## Who can reach each clinic\'s data',
-    'Computed from this cell\'s templates by `lib/compliance/access` (the same computation as the `NoPathToPhi` rule): every principal that appears in them ' +
-      '(roles, accounts, AWS services, identity providers) that can read a clinic\'s objects (S3 read and KMS decrypt with the clinic\'s key), directly or ' +
-      'through a chain of `sts:AssumeRole` steps, evaluated with trust, identity, boundary, bucket and key policies. A condition that cannot be evaluated from ' +
-      'the templates counts as satisfied in an allow and as not satisfied in a deny. `account:<id>` is any identity of that account that its own policies allow; ' +
+    'Computed from the templates by `lib/compliance/access` (as the `NoPathToPhi` rule): every principal in them (role, account, AWS service, identity ' +
+      'provider) that can read a clinic\'s objects (S3 read and KMS decrypt with its key), directly or through `sts:AssumeRole` steps, under trust, identity, ' +
+      'boundary, bucket and key policies. A condition the templates cannot decide counts as met in an allow and unmet in a deny. `account:<id>` is any identity of that account its own policies allow; ' +
       `\`role/<name>\` is a role of the cell's account ${code(ev.cell.account)}. ` +
-      'Alerts are the EventBridge rules and log metric filters of this cell whose pattern names the role that the path enters.',
+      'Alerts: the EventBridge rules and metric filters whose pattern names the role the path enters.',
     tables.length ? blocks(...tables) : '_This cell holds no clinics._',
   );
 }

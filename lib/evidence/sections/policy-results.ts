@@ -39,7 +39,7 @@ export function policyResultsSection(ev: CellEvidence): string {
 
   return blocks(
     '## 5. Policy results',
-    `Source: \`validation-report.json\` of the cloud assembly. The compliance packs run once on the whole app at every synthesis; a pack with nothing to report is absent from that file. The rule counts are the distinct rules each registered pack applies to every resource.`,
+    `Source: \`validation-report.json\`. The packs run on the whole app at every synthesis (a pack with nothing to report is absent from the file); rules: the distinct rules each pack applies.`,
     table(['Pack', 'Rules', 'Result', 'Open findings in this cell', 'Acknowledged findings in this cell'], packRows),
     open.length === 0
       ? `**Open findings in this cell: 0.** Every finding of every pack was either fixed in the resource or acknowledged with a reason.`

@@ -11,8 +11,8 @@ import { transmissionSecurity } from './transmission';
 export function safeguardsSection(ev: CellEvidence): string {
   return blocks(
     '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
-    'Each safeguard lists the resources and properties in the CloudFormation templates of this cell that implement it. ' +
-      `Resources are named by their name, followed by their stack where another resource of the cell has the same name (stacks without the cell prefix: \`Keys\` is the stack \`${ev.id}/Keys\`); each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
+    'Each safeguard lists the resources and properties of this cell\'s templates that implement it. ' +
+      `A resource is named by its name, with its stack if another resource of the cell has the same name (\`Keys\` is the stack \`${ev.id}/Keys\`); each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
     // Anchors the first page links to.
     '<a id="access-control"></a>',
     accessControl(ev),

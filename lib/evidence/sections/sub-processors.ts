@@ -43,7 +43,7 @@ export function subProcessorsSection(ev: CellEvidence): string {
   }
   return blocks(
     '## 6. Sub-processors and the BAA chain',
-    `Source: \`config/\` (\`subProcessors\` and this cell's \`cells[].subProcessors\`${siem ? ' and `cells[].siem`' : ''}). Config validation refuses a cell that carries PHI and uses a sub-processor that sees PHI without a signed BAA (US) or without a signed DPA and processing inside the EU (EU). Processing regions are those listed for this cell's jurisdiction, ${j}.`,
+    `Source: \`config/\` (\`subProcessors\` and this cell's \`cells[].subProcessors\`${siem ? ' and `cells[].siem`' : ''}). Config validation refuses, in a cell that carries PHI, a sub-processor that sees PHI without a signed BAA (US), or without a signed DPA and processing inside the EU (EU). Processing regions: those listed for ${j}.`,
     ev.cell.carriesPhi
       ? 'This cell carries PHI.'
       : 'This cell carries no PHI: it holds no clinics (config validation refuses a clinic in a cell marked `carriesPhi: false`, and a sub-processor marked `seesPhi: false` whose role or data categories are a call\'s content).',

@@ -49,7 +49,7 @@ export function clinicRoleAccess(ev: CellEvidence): string {
   });
   return blocks(
     '#### Who can obtain each clinic\'s role',
-    `A clinic's data is reached through its role only. Its trust policy names the principals that may assume it (by \`aws:PrincipalArn\`, with the account as principal), and a principal of the same account also needs a policy that allows \`sts:AssumeRole\` on the role. The credential broker (${code(credentialBrokerRoleName(ev.naming))}) assumes a clinic's role only for a call to that clinic's number whose telephony signature it verified, naming the call as source identity; break-glass (${code(breakGlassRoleName(ev.naming))}) is for incidents and alerts on every use. The voice service itself holds no access to any clinic.`,
+    `A clinic's data is reached through its role only. Its trust policy names who may assume it (\`aws:PrincipalArn\`, the account as principal); a principal of the account also needs a policy allowing \`sts:AssumeRole\` on it. The credential broker (${code(credentialBrokerRoleName(ev.naming))}) assumes it only for a call to that clinic's number whose telephony signature it verified, with the call as source identity; break-glass (${code(breakGlassRoleName(ev.naming))}) is for incidents and alerts on every use. The voice service itself holds no access to any clinic.`,
     table(['Role of each clinic', 'Trusted principals (trust policy)', 'Roles whose policies allow sts:AssumeRole on it', 'Only broker and break-glass'], rows, '_This cell has no clinics._'),
   );
 }
@@ -76,7 +76,7 @@ export function allowedEndpoints(ev: CellEvidence): string {
   const aws = [...allowed].filter((d) => /\.amazonaws\.com$|\.internal$/.test(d)).sort();
   return blocks(
     '### Endpoints the voice service may reach',
-    `Source: \`subProcessors[].endpoints\` in config and the cell's Route 53 Resolver DNS Firewall in the Network template. The firewall answers only the names in its allow-list and ${blocksRest ? 'blocks every other name' : '**does not block other names**'}; security groups let the voice service send only HTTPS (port 443) to the internet. A connection to a bare IP address, without a DNS query, is not governed by the firewall (README, "Egress").`,
+    `Source: \`subProcessors[].endpoints\` (config) and the Route 53 Resolver DNS Firewall (Network template), which answers only the names it allows and ${blocksRest ? 'blocks every other name' : '**does not block other names**'}; security groups let the voice service send only HTTPS (443) to the internet. A connection to a bare IP address, without a DNS query, is not governed by the firewall (README, "Egress").`,
     table(['Host name', 'Sub-processor', `Contract (${j})`, 'DNS firewall'], rows, '_No sub-processor endpoints._'),
     `AWS names of the cell's own endpoints, also allowed: ${aws.map(code).join(', ') || 'none'}.`,
   );
