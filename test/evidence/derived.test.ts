@@ -42,11 +42,15 @@ describe('the evidence pack is derived from the templates, not written by hand',
   )['us-east'];
 
   test('a key whose rotation is turned off shows "no rotation" for every store it encrypts', () => {
-    const rows = (report: string) => linesWith(section(report, '2.'), 'vp-us-east-phi-us-east-c001-rec-111111111111', '| S3 bucket |');
-    expect(rows(original)[0]).toContain('| alias/vp-us-east/tenant-us-east-c001 | rotates every 365 days |');
-    expect(rows(tampered)[0]).toContain('| alias/vp-us-east/tenant-us-east-c001 | no rotation |');
+    // The store names its key; the key's row in the keys table states its rotation.
+    const store = (report: string) => linesWith(section(report, '2.'), 'vp-us-east-phi-us-east-c001-rec-111111111111', '| S3 bucket |')[0];
+    expect(store(tampered)).toContain('| alias/vp-us-east/tenant-us-east-c001 |');
+    const key = (report: string, id: string) => linesWith(section(report, '2.'), `| alias/vp-us-east/tenant-${id} | us-east-1 |`)[0] ?? linesWith(section(report, '2.'), '| alias/vp-us-east/tenant-&lt;clinic&gt;', '| us-east-1 |')[0];
+    // Every key rotating the same, the rotation is written once below the keys table.
+    expect(section(original, '2.')).toContain('**Rotation**: rotates every 365 days');
+    expect(key(tampered, 'us-east-c001')).toContain('| no rotation |');
     // Other tenants' keys are untouched.
-    expect(linesWith(section(tampered, '2.'), 'vp-us-east-phi-us-east-c002-txt-111111111111', '| S3 bucket |')[0]).toContain('rotates every 365 days');
+    expect(key(tampered, 'us-east-c002')).toContain('rotates every 365 days');
   });
 
   test('a shortened log group retention shows the new figure', () => {

@@ -91,7 +91,8 @@ export function dataStoresAtRest(ev: CellEvidence): AtRest[] {
 /** Section 2: every data store with its key and whether the key rotates; every endpoint with its TLS policy. */
 export function encryptionSection(ev: CellEvidence): string {
   const atRest = dataStoresAtRest(ev);
-  const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key?.label ?? '—'), cell(s.key?.rotation ?? '—')]);
+  // A key of the cell has its rotation in the keys table below; any other key's rotation is stated here.
+  const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key ? (s.key.ref ? s.key.label : `${s.key.label} (${s.key.rotation})`) : '—')]);
 
   const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
     const facts = ev.key({ Ref: k.logicalId }, k.stack);
@@ -112,7 +113,7 @@ export function encryptionSection(ev: CellEvidence): string {
     '## 2. Encryption at rest and in transit',
     '### Data stores and their keys',
     'Every data store in this cell\'s templates, the key that encrypts it (references resolved to the key\'s alias when the key is in the app), and whether that key rotates.',
-    table(['Data store', 'What is encrypted', 'Encryption', 'Key', 'Key rotation'], storeRows),
+    table(['Data store', 'What is encrypted', 'Encryption', 'Key (rotation: [Customer-managed keys](#customer-managed-keys))'], storeRows),
     '<a id="customer-managed-keys"></a>',
     '### Customer-managed keys',
     `Each key's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
