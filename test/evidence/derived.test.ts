@@ -54,9 +54,13 @@ describe('the evidence pack is derived from the templates, not written by hand',
   });
 
   test('a shortened log group retention shows the new figure', () => {
-    const row = (report: string) => linesWith(section(report, '4.'), '| Audit logs |', '/vp-us-east/voice/audit')[0];
+    // Section 1 (b) names each log group with its retention; section 4 counts them by class and retention.
+    const row = (report: string) => linesWith(section(report, '1.'), '/vp-us-east/voice/audit', '| audit |')[0];
     expect(row(original)).toContain('| 2192 days |');
     expect(row(tampered)).toContain('| 731 days |');
+    expect(row(tampered)).not.toContain('TrailLogs');
+    expect(linesWith(section(tampered, '4.'), '| 1 audit log group ([Log groups](#log-groups)) | Audit logs | 731 days |')).toHaveLength(1);
+    expect(linesWith(section(original, '4.'), '| Audit logs | 731 days |')).toEqual([]);
   });
 
   test('a replication destination in another jurisdiction adds its region to the tenant and is judged OUTSIDE', () => {
@@ -66,7 +70,8 @@ describe('the evidence pack is derived from the templates, not written by hand',
 
     const [destination] = linesWith(section(tampered, '3.'), `${EU_BUCKET} (eu-central/TenantReplica-eu-central-c001)`);
     expect(destination).toContain('| rec-to-eu |');
-    expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-eu-central-c001 | eu-west-1 | **OUTSIDE US** |');
+    // Another account's key stays a whole ARN.
+    expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-eu-central-c001 (eu-west-1) | **OUTSIDE US** |');
     expect(section(tampered, '3.')).toContain('1 replication or copy destination of this cell is OUTSIDE US.');
     expect(section(tampered, '7.')).toContain(`${EU_BUCKET} (eu-central/TenantReplica-eu-central-c001, eu-west-1)`);
     expect(section(tampered, '7.')).toMatch(/-->\|"replicates to eu-west-1"\|/);

@@ -59,7 +59,7 @@ describe('the evidence pack of a two-cell configuration', () => {
   test('finds each replication destination by bucket name and its replica key region from the alias ARN', () => {
     const [row] = linesWith(section(us, '3.'), '| vp-us-east-phi-us-east-c001-rec-111111111111 |', 'rec-to-dr');
     expect(row).toContain('vp-us-east-phi-us-east-c001-rec-dr-111111111111 (us-east/TenantReplica-us-east-c001) | us-west-2 |');
-    expect(row).toContain('arn:aws:kms:us-west-2:111111111111:alias/vp-us-east/tenant-us-east-c001 | us-west-2 |');
+    expect(row).toContain('| alias/vp-us-east/tenant-us-east-c001 (us-west-2) |');
     // Every destination is inside the jurisdiction, so the verdict is written once below the table.
     expect(section(us, '3.')).toContain('**Verdict**: inside US.');
   });
@@ -98,6 +98,11 @@ describe('the evidence pack of a two-cell configuration', () => {
     expect(linesWith(section(us, '2.'), '| alias/vp-us-east/audit | us-east-1 |')[0]).toContain('Encrypts the audit trail');
     const [database] = linesWith(section(us, '2.'), '| database storage, snapshots and automated backups |');
     expect(database).toContain('| alias/vp-us-east/database |');
+    // Log groups are counted by key, and named with their key in section 1 (b), which the row links to.
+    const [logs] = linesWith(section(us, '2.'), ' log groups ([Log groups](#log-groups)) | log group | KMS | alias/vp-us-east/logs |');
+    const named = linesWith(section(us, '1.'), '| alias/vp-us-east/logs |').filter((l) => /\| (audit|security|operational) \|/.test(l));
+    expect(Number(/^\| (\d+) log groups/.exec(logs)![1])).toBe(named.reduce((n, l) => n + l.split(' | ')[0].split('<br>').length, 0));
+    expect(us).toContain('<a id="log-groups"></a>');
     const [https] = linesWith(section(us, '1.'), '| HTTPS 443 |');
     expect(https).toMatch(/TLS policy ELBSecurityPolicy-TLS13/);
   });

@@ -11,9 +11,9 @@ export function auditControls(ev: CellEvidence): string {
     '### (b) Audit controls — 45 CFR 164.312(b)',
     '#### CloudTrail trails',
     trails(ev),
-    '#### Audit and security log groups',
-    'Log groups carry a `log-class` tag; `audit` and `security` logs are evidence and are kept for the audit retention (see section 4).',
-    auditLogGroups(ev),
+    '<a id="log-groups"></a>\n\n#### Log groups',
+    'Each log group carries a `log-class` tag; `audit` and `security` logs are evidence, kept for the audit retention (section 4).',
+    logGroups(ev),
     '#### Database audit logging',
     databaseAudit(ev),
     '#### Network flow logs',
@@ -64,13 +64,16 @@ function eventSelectors(p: Record<string, any>): string[] {
   return all.length > 0 ? all : ['management events (CloudTrail default)'];
 }
 
-function auditLogGroups(ev: CellEvidence): string {
+/** Every log group of the cell with its class, retention and key: sections 2 and 4 count them and link here. */
+function logGroups(ev: CellEvidence): string {
+  // Evidence first; a group without a class last.
+  const rank = (g: ResourceRef) => ['audit', 'security', 'operational'].indexOf(tagsOf(g)[LOG_CLASS_TAG]) >>> 0;
   const rows = ev
     .resources('AWS::Logs::LogGroup')
-    .filter((g) => ['audit', 'security'].includes(tagsOf(g)[LOG_CLASS_TAG]))
+    .sort((a, b) => rank(a) - rank(b))
     .map((g) => [
       ev.label(g),
-      cell(tagsOf(g)[LOG_CLASS_TAG]),
+      cell(tagsOf(g)[LOG_CLASS_TAG] ?? '**no log-class tag**'),
       cell(props(g).RetentionInDays !== undefined ? `${props(g).RetentionInDays} days` : 'never expires'),
       cell(props(g).KmsKeyId ? ev.key(props(g).KmsKeyId, g.stack).label : 'CloudWatch Logs default encryption'),
     ]);

@@ -1,6 +1,7 @@
 import { annexLink } from '../annex';
+import { groupBy } from '../compact';
 import { CellEvidence, KeyFacts } from '../cell-evidence';
-import { blocks, cell, table } from '../markdown';
+import { blocks, cell, plural, table } from '../markdown';
 import { ResourceRef, props } from '../template';
 import { transitEndpoints } from './transmission';
 
@@ -92,7 +93,15 @@ export function dataStoresAtRest(ev: CellEvidence): AtRest[] {
 export function encryptionSection(ev: CellEvidence): string {
   const atRest = dataStoresAtRest(ev);
   // A key of the cell has its rotation in the keys table below; any other key's rotation is stated here.
-  const storeRows = atRest.map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), cell(s.key ? (s.key.ref ? s.key.label : `${s.key.label} (${s.key.rotation})`) : '—')]);
+  const keyCell = (s: AtRest) => cell(s.key ? (s.key.ref ? s.key.label : `${s.key.label} (${s.key.rotation})`) : '—');
+  // Log groups are counted by key here; each one is named with its key in section 1 (b).
+  const logs = groupBy(atRest.filter((s) => s.what === 'log group'), (s) => `${s.encryption}\u0000${keyCell(s)}`).map(([, xs]) => [
+    `${cell(plural(xs.length, 'log group'))} ([Log groups](#log-groups))`,
+    cell('log group'),
+    cell(xs[0].encryption),
+    keyCell(xs[0]),
+  ]);
+  const storeRows = [...atRest.filter((s) => s.what !== 'log group').map((s) => [ev.label(s.ref), cell(s.what), cell(s.encryption), keyCell(s)]), ...logs];
 
   const keyRows = ev.resources('AWS::KMS::Key').map((k) => {
     const facts = ev.key({ Ref: k.logicalId }, k.stack);

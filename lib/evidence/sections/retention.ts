@@ -1,6 +1,7 @@
 import { LOG_CLASS_TAG } from '../../constructs/encrypted-log-group';
 import { phiBucketName } from '../../naming';
 import { CellEvidence } from '../cell-evidence';
+import { groupBy } from '../compact';
 import { blocks, cell, plural, table } from '../markdown';
 import { ResourceRef, asList, props, tagsOf } from '../template';
 import { objectLock, vaultLock } from './integrity';
@@ -41,12 +42,17 @@ export function retentionSection(ev: CellEvidence): string {
   const row = (dataClass: string, ref: ResourceRef, period: string, mechanism: string) =>
     rows.push([ev.label(ref), cell(dataClass), cell(period), cell(mechanism)]);
 
-  // Logs, by the class tag their construct sets.
+  // Logs, by the class tag their construct sets: counted here, each one named in section 1 (b).
   const classes: Record<string, string> = { audit: 'Audit logs', security: 'Security logs', operational: 'Operational logs' };
-  for (const g of ev.resources('AWS::Logs::LogGroup')) {
-    const logClass = tagsOf(g)[LOG_CLASS_TAG];
-    const days = props(g).RetentionInDays;
-    row(classes[logClass] ?? 'Unclassified logs', g, days !== undefined ? `${days} days` : '**never expires**', 'CloudWatch Logs RetentionInDays');
+  for (const [, groups] of groupBy(ev.resources('AWS::Logs::LogGroup'), (g) => `${tagsOf(g)[LOG_CLASS_TAG]}\u0000${props(g).RetentionInDays}`)) {
+    const logClass = tagsOf(groups[0])[LOG_CLASS_TAG];
+    const days = props(groups[0]).RetentionInDays;
+    rows.push([
+      cell(`${plural(groups.length, `${logClass ?? 'unclassified'} log group`)}`) + ' ([Log groups](#log-groups))',
+      cell(classes[logClass] ?? 'Unclassified logs'),
+      cell(days !== undefined ? `${days} days` : '**never expires**'),
+      cell('CloudWatch Logs RetentionInDays'),
+    ]);
   }
 
   // The audit archive: Object Lock keeps, lifecycle removes after.
