@@ -73,6 +73,9 @@ describe('the evidence pack is derived from the templates, not written by hand',
     // Another account's key stays a whole ARN.
     expect(destination).toContain('| eu-west-1 | arn:aws:kms:eu-west-1:222222222222:alias/vp-eu-central/tenant-eu-central-c001 (eu-west-1) | **OUTSIDE US** |');
     expect(section(tampered, '3.')).toContain('1 replication or copy destination of this cell is OUTSIDE US.');
+    // The region now named in a template's text is judged too.
+    expect(linesWith(section(original, '3.'), 'Region names anywhere in the text of the templates')[0]).not.toContain('eu-west-1');
+    expect(linesWith(section(tampered, '3.'), 'Region names anywhere in the text of the templates')[0]).toMatch(/`eu-west-1` in 1 template \(\*\*OUTSIDE US\*\*\)/);
     expect(section(tampered, '7.')).toContain(`${EU_BUCKET} (eu-central/TenantReplica-eu-central-c001, eu-west-1)`);
     expect(section(tampered, '7.')).toMatch(/-->\|"replicates to eu-west-1"\|/);
   });

@@ -44,7 +44,7 @@ describe('evidence pack: recovery and live verification', () => {
 
   test('states the 72-hour restore target and the monthly restore testing plan from the templates', () => {
     const recovery = evidence();
-    expect(recovery).toContain('**Restore target: 72 hours.**');
+    expect(recovery).toContain('**Restore target: 72 hours**');
     expect(recovery).toMatch(/vp_us_east_database_restore_test[^|]*\| cron\(0 9 3 \* \? \*\) \(Etc\/UTC\)/);
     expect(recovery).toContain('LATEST_WITHIN_WINDOW, SNAPSHOT');
     expect(recovery).toContain('4 h, then deleted by AWS Backup');

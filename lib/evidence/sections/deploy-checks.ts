@@ -22,9 +22,8 @@ export function deployChecksSection(ev: CellEvidence): string {
         : `> **⚠ ${failed.length} of ${rows.length} deploy-time checks failed in this cell: do not deploy this assembly.**`,
     failed.length > 0 && table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], failed),
     `Each check, what it prevents, the AWS page it comes from and its result: ${annexLink(ev.id, 'deploy-check-list', 'Annex A0')}.`,
-    'Checked by `npm run deploy` against the live account, before anything is deployed (not part of this assembly): the voice image, read from ECR by ' +
-      'its digest, runs as a non-root user and declares `/tmp` as a volume; no stack of the cell is in `ROLLBACK_COMPLETE`, a `*_FAILED` state or ' +
-      'still in progress (the command prints the recovery steps instead).',
+    'Checked by `npm run deploy` in the live account before it deploys (not in this assembly): the voice image, read from ECR by its digest, ' +
+      'runs as a non-root user and declares `/tmp` a volume; no stack of the cell is in `ROLLBACK_COMPLETE`, a `*_FAILED` state or in progress (else it prints the recovery steps).',
   );
 }
 

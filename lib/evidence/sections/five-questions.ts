@@ -26,7 +26,7 @@ export function fiveQuestionsSection(ev: CellEvidence, anchors: ReadonlySet<stri
   const link: Link = (text, anchor) => (anchors.has(anchor) ? `[${text}](#${anchor})` : text);
   return blocks(
     `## The five questions — cell ${ev.id}`,
-    'Plain answers to what a clinic\'s attorney asks first. Each answer is read from the templates of this cell unless it says _(config)_; the links lead to the evidence.',
+    'Plain answers to what a clinic\'s attorney asks first, read from this cell\'s templates unless marked _(config)_; the links lead to the evidence.',
     `### 1. Will you sign a BAA, and who are your sub-processors?`,
     subProcessorAnswer(ev, link),
     `### 2. Where is patient data stored, how long is it kept, and how is it deleted at termination?`,

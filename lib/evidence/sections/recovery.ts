@@ -45,8 +45,8 @@ export function recoverySection(ev: CellEvidence, verification: VerificationEvid
   });
   return blocks(
     '## 8. Recovery and live verification',
-    `**Restore target: ${RESTORE_TARGET_HOURS} hours.** The proposed update of the HIPAA Security Rule asks that critical systems and data can be restored within 72 hours; ` +
-      'this cell holds itself to that target. AWS Backup restores the database on a schedule and measures the time each restore takes, so the target is tested, not assumed.',
+    `**Restore target: ${RESTORE_TARGET_HOURS} hours**, as the proposed update of the HIPAA Security Rule asks of critical systems and data. ` +
+      'AWS Backup restores the database on a schedule and measures each restore\'s time: the target is tested, not assumed.',
     table(['Restore testing plan', 'Schedule', 'Recovery point', 'Restored resource', 'Validation window'], plans, '_No restore testing plan in the templates: the restore target is not tested._'),
     verificationBlock(ev, verification, configSha256),
   );

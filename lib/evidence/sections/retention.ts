@@ -130,8 +130,8 @@ export function retentionSection(ev: CellEvidence): string {
 
   return blocks(
     '## 4. Retention',
-    'For each class of data: how long it is kept, and the setting in the templates that enforces it. A period that differs from config is shown in bold. ' +
-      'A tenant bucket whose name has `-dr-` is the disaster-recovery copy, in the DR region, of the bucket of the same name without it.',
+    'Each class of data, how long it is kept and the template setting that enforces it; a period that differs from config is in bold. ' +
+      'A tenant bucket named `-dr-` is the disaster-recovery copy of the one named without it.',
     table(['Where', 'Data class', 'Kept for', 'Enforced by'], rows),
     '### Offboarding dates',
     'When a clinic\'s contract ends, a lifecycle rule with a fixed date expires every object of its buckets (primary and DR).',

@@ -132,7 +132,7 @@ export function callHops(ev: CellEvidence): string {
   ];
   return blocks(
     '#### Every hop of a call',
-    'From the templates (listener policy, target group protocol, database parameters, security groups) and, where AWS fixes it, the service\'s documented minimum.',
+    'From the templates (listener policy, target group, database parameters, security groups), else the minimum AWS documents for the service.',
     table(['Hop', 'Protocol', 'Minimum TLS'], rows),
   );
 }
