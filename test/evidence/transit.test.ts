@@ -1,3 +1,4 @@
+import { integrity } from '../../lib/evidence/sections/integrity';
 import { auditControls } from '../../lib/evidence/sections/audit-controls';
 import { transmissionSecurity } from '../../lib/evidence/sections/transmission';
 import { fixtureConfig } from '../fixtures/config';
@@ -62,5 +63,20 @@ describe('S3 server access logs, grouped by where they go', () => {
       bucket.Properties.LoggingConfiguration.LogFilePrefix = 'elsewhere/';
     });
     expect(linesWith(edited, '| 1 bucket: vp-us-east-phi-us-east-c001-txt-111111111111 |')[0]).toContain('| elsewhere/ |');
+  });
+});
+
+describe('integrity: log file validation, in one line', () => {
+  const result = synthesized(fixtureConfig());
+  test('states each trail\'s log file validation, and follows the template', () => {
+    const before = integrity(cellEvidenceOf(result, 'us-east'));
+    expect(before).toMatch(/\*\*Log file validation\*\* \([^)]*\): `vp-us-east-trail`: yes\./);
+    const after = integrity(
+      cellEvidenceOf(result, 'us-east', (t) => {
+        const [, trail] = resourcesIn(t['us-east/Audit'], 'AWS::CloudTrail::Trail')[0];
+        trail.Properties.EnableLogFileValidation = false;
+      }),
+    );
+    expect(after).toContain('`vp-us-east-trail`: no.');
   });
 });

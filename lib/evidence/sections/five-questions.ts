@@ -1,3 +1,4 @@
+import { groupBy } from '../compact';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { MIGRATIONS_DIRECTORY } from '../../constructs/database-migrations';
@@ -96,7 +97,7 @@ function storageAnswer(ev: CellEvidence, link: Link): string {
     bullet('Transcripts', `${grouped(kept('txt'))} (S3 lifecycle).`),
     bullet('Appointments and call metadata (database rows)', rows),
     bullet('Backups', `database point-in-time backups ${[...new Set(rds)].join(', ')} days; AWS Backup copies ${[...new Set(backupDays.filter((d) => d !== undefined))].join(', ') || 'kept until deleted'} days, in a locked vault.`),
-    bullet('Audit records', `${archives.map((b) => `audit archive ${code(ev.name(b))}: ${objectLock(props(b))}`).join('; ') || 'no locked archive'}${auditLogs.length ? `; audit log groups ${[...new Set(auditLogs.map((g) => props(g).RetentionInDays))].join(', ')} days` : ''} (${link('Retention', 'retention')}).`),
+    bullet('Audit records', `${groupBy(archives, (b) => objectLock(props(b))).map(([lock, bs]) => `audit archive${bs.length > 1 ? 's' : ''} ${bs.map((b) => code(ev.name(b))).join(', ')}: ${lock}`).join('; ') || 'no locked archive'}${auditLogs.length ? `; audit log groups ${[...new Set(auditLogs.map((g) => props(g).RetentionInDays))].join(', ')} days` : ''} (${link('Retention', 'retention')}).`),
     bullet('At termination', offboarding),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import { CellEvidence } from '../cell-evidence';
-import { blocks, cell, table, yesNo } from '../markdown';
+import { blocks, cell, code, table, yesNo } from '../markdown';
 import { props } from '../template';
 import { databaseAuditLog } from './database';
 
@@ -9,7 +9,7 @@ export function integrity(ev: CellEvidence): string {
     const p = props(b);
     return [ev.label(b), cell(p.VersioningConfiguration?.Status ?? 'not enabled'), cell(objectLock(p)), cell(p.ReplicationConfiguration ? 'yes (see section 3)' : 'no')];
   });
-  const trails = ev.resources('AWS::CloudTrail::Trail').map((t) => [ev.label(t), cell(yesNo(props(t).EnableLogFileValidation))]);
+  const trails = ev.resources('AWS::CloudTrail::Trail').map((t) => (ev.labelled.add(t), `${code(ev.name(t))}: ${yesNo(props(t).EnableLogFileValidation)}`));
   const vaults = ev.resources('AWS::Backup::BackupVault').map((v) => [ev.label(v), cell(vaultLock(props(v).LockConfiguration))]);
   const other = [
     ...ev.resources('AWS::ECR::Repository').map((r) => [
@@ -26,9 +26,7 @@ export function integrity(ev: CellEvidence): string {
     '#### Buckets: versions kept, writes locked',
     'Versioning keeps every earlier version of an object. Object Lock in COMPLIANCE mode forbids anyone, the account root included, to delete or overwrite a locked version before its retention ends.',
     table(['Bucket', 'Versioning', 'Object Lock', 'Replicated'], buckets),
-    '#### Log file validation',
-    'With validation on, CloudTrail writes signed digest files, so any change to a delivered log file can be detected.',
-    table(['Trail', 'Log file validation'], trails),
+    `**Log file validation** (CloudTrail writes signed digest files, so any change to a delivered log file can be detected): ${trails.join('; ') || 'no trail in the templates'}.`,
     '#### Backup vault locks',
     'A vault lock fixes the minimum and maximum retention of every recovery point; after its grace period it cannot be removed.',
     table(['Backup vault', 'Lock'], vaults),

@@ -97,7 +97,7 @@ export function callHops(ev: CellEvidence): string {
   const forced = params.some((p) => String(p['rds.force_ssl']) === '1');
   const dbMin = params.map((p) => p.ssl_min_protocol_version).find((v) => v !== undefined);
   // https://aws.amazon.com/blogs/security/tls-1-2-required-for-aws-endpoints/
-  const awsApi = 'TLS 1.2 (every AWS API endpoint refuses older versions)';
+  const awsApi = 'TLS 1.2 (AWS API¹)';
   const rows: string[][] = [
     [
       cell('telephony provider → load balancer (webhooks, media stream)'),
@@ -134,5 +134,6 @@ export function callHops(ev: CellEvidence): string {
     '#### Every hop of a call',
     'From the templates (listener policy, target group, database parameters, security groups), else the minimum AWS documents for the service.',
     table(['Hop', 'Protocol', 'Minimum TLS'], rows),
+    '¹ Every AWS API endpoint refuses TLS older than 1.2.',
   );
 }
