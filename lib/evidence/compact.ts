@@ -79,7 +79,7 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
     // Named by the shorter list: the clinics it holds for, or the ones it does not (a cell of 400 clinics, one without recordings).
     const others = tenantIds.filter((t) => !g.clinics.includes(t));
     const who = all
-      ? `each of the ${g.clinics.length} clinics of this cell`
+      ? `all ${g.clinics.length} clinics`
       : others.length < g.clinics.length
         ? `each of ${g.clinics.length} clinics: all but ${others.join(', ')}`
         : `each of ${g.clinics.length} clinics: ${g.clinics.join(', ')}`;

@@ -28,7 +28,7 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
       ['Stacks', cell(ev.stacks.length)],
       ['Source commit', code(describeCommit(s))],
       ['Configuration', cell(`${context.configFile}, SHA-256 ${s.configSha256}`)],
-      ['Synthesized', cell(`${s.synthesizedAt} into ${ev.assembly.directory}`)],
+      ['Synthesized', cell(`${s.synthesizedAt} into ${path.relative(process.cwd(), ev.assembly.directory).startsWith('..') ? ev.assembly.directory : path.relative(process.cwd(), ev.assembly.directory) || '.'}`)],
       ['Built and checked with', cell(`aws-cdk-lib ${s.awsCdkLib}, cdk-nag ${s.cdkNag}`)],
     ],
   );

@@ -11,7 +11,7 @@ describe('grouping identical rows keeps every fact', () => {
     expect(out.split('\n')).toEqual([
       '| Key | Statement | Principal |',
       '| --- | --- | --- |',
-      '| alias/p/tenant-&lt;clinic&gt;<br>_each of the 2 clinics of this cell_ | OnlyThisTenant | role/p-tenant-&lt;clinic&gt; |',
+      '| alias/p/tenant-&lt;clinic&gt;<br>_all 2 clinics_ | OnlyThisTenant | role/p-tenant-&lt;clinic&gt; |',
       '| alias/p/logs | Admin | root |',
     ]);
   });

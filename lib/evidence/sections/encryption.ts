@@ -111,7 +111,8 @@ export function encryptionSection(ev: CellEvidence): string {
     return [
       cell(facts.label),
       cell(k.stack.region),
-      cell(p.Description ?? ''),
+      // Every key here is this cell's: "of cell <id>" in its description says nothing more.
+      cell(String(p.Description ?? '').replace(new RegExp(` (of|in) cell ${ev.id}\\b`, 'g'), '')),
       cell(facts.rotation),
       cell(`${p.PendingWindowInDays ?? 30}-day deletion window; on stack deletion: ${k.resource.DeletionPolicy ?? 'Delete'}`),
     ];
@@ -121,7 +122,7 @@ export function encryptionSection(ev: CellEvidence): string {
   return blocks(
     '## 2. Encryption at rest and in transit',
     '### Data stores and their keys',
-    'Every data store in this cell\'s templates, the key that encrypts it (references resolved to the key\'s alias when the key is in the app), and whether that key rotates.',
+    'Every data store of this cell\'s templates and the key that encrypts it (by its alias when the key is in the app).',
     table(['Data store', 'What is encrypted', 'Encryption', 'Key (rotation: [Customer-managed keys](#customer-managed-keys))'], storeRows),
     '<a id="customer-managed-keys"></a>',
     '### Customer-managed keys',

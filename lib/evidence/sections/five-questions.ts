@@ -60,7 +60,7 @@ function subProcessorAnswer(ev: CellEvidence, link: Link): string {
   const services = [...new Set(ev.stacks.flatMap((s) => s.resources.filter((r) => r.resource.Type.startsWith('AWS::')).map((r) => r.resource.Type.split('::')[1])))].sort();
   return blocks(
     `Yes: the operator signs a BAA with each clinic (HIPAA) and a DPA (GDPR). The infrastructure runs on AWS in account ${code(ev.cell.account)}, using ${services.join(', ')} (from the templates). ` +
-      `Third parties that process this cell's calls _(config)_; config validation refuses a cell that carries PHI with a sub-processor that sees PHI without a signed BAA (US) or DPA (EU):`,
+      `Third parties that process this cell's calls _(config)_ (config validation refuses, in a cell carrying PHI, one that sees PHI without a signed BAA (US) or DPA (EU)):`,
     table(['Sub-processor', 'Role', 'Data it sees', 'Contracts', `Where it processes (${j})`], rows, '_This cell uses no sub-processors._'),
     `Detail: ${link('Sub-processors and the BAA chain', 'sub-processors')}${ev.cell.jurisdiction === 'EU' ? `, ${link('GDPR records', 'gdpr')}` : ''}.`,
   );
@@ -112,7 +112,7 @@ function offboardingDays(ev: CellEvidence): string {
     const days = Math.round((Date.parse(String(rule.ExpirationDate)) - Date.parse(`${t.offboarding.terminationDate}T00:00:00Z`)) / 86_400_000);
     return [`${code(t.id)}: every object expires ${days} days after its termination date ${t.offboarding.terminationDate}`];
   });
-  const rule = `when a clinic's termination date is set in config, its tenant stacks add an S3 lifecycle rule that expires every recording and transcript (primary and DR copy) ${plural(OFFBOARDING_EXPIRY_DAYS, 'day')} after that date, so none is left after 30 days; the next deploy deletes its database rows and drops its database user; audit records stay for their own retention`;
+  const rule = `once a clinic's termination date is set in config, an S3 lifecycle rule of its tenant stacks expires every recording and transcript (primary and DR copy) ${plural(OFFBOARDING_EXPIRY_DAYS, 'day')} after that date, none left after 30 days; the next deploy deletes its database rows and user; audit records keep their own retention`;
   return `${rule}.${seen.length ? ` Offboarding now: ${seen.join('; ')}.` : ' No clinic of this cell is offboarding.'}`;
 }
 
@@ -130,7 +130,7 @@ function databaseRows(): string {
   const scheduled = /pg_cron|cron\.schedule|retention_days/i.test(sql);
   return (
     `${scheduled ? 'migrations/ schedule a deletion' : '**no time-based retention is defined** for these rows (none in `migrations/`, no config field)'}: ` +
-    `rows are kept while the clinic is a customer and deleted at offboarding by ${[...deleters].map(code).join(', ') || '**no function in migrations/**'} _(from migrations/)_, which the deploy after the termination date runs; backups holding them expire with the backups below.`
+    `rows are kept while the clinic is a customer and deleted at offboarding by ${[...deleters].map(code).join(', ') || '**no function in migrations/**'} _(from migrations/)_, run by the deploy after the termination date; backups holding them expire with the backups.`
   );
 }
 

@@ -10,7 +10,7 @@ import { objectLock, vaultLock } from './integrity';
 export function lifecycleRule(rule: Record<string, any>): string {
   const days = (n: unknown) => plural(Number(n), 'day');
   const parts: string[] = [];
-  if (rule.ExpirationInDays !== undefined) parts.push(`current versions expire ${days(rule.ExpirationInDays)} after creation`);
+  if (rule.ExpirationInDays !== undefined) parts.push(`current versions expire after ${days(rule.ExpirationInDays)}`);
   if (rule.ExpirationDate !== undefined) parts.push(`every object expires on ${String(rule.ExpirationDate).slice(0, 10)}`);
   const noncurrent = rule.NoncurrentVersionExpiration?.NoncurrentDays ?? rule.NoncurrentVersionExpirationInDays;
   if (noncurrent !== undefined) parts.push(`earlier versions ${days(noncurrent)} after replacement`);
@@ -20,7 +20,7 @@ export function lifecycleRule(rule: Record<string, any>): string {
   if (rule.AbortIncompleteMultipartUpload) parts.push(`unfinished uploads removed after ${days(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)}`);
   if (rule.ExpiredObjectDeleteMarker === true || rule.ExpiredObjectDeleteMarker === 'true') parts.push('expired delete markers removed');
   const scope = rule.Prefix ?? rule.Filter?.Prefix;
-  return `lifecycle rule \`${rule.Id ?? ''}\`${rule.Status === 'Disabled' ? ' (**disabled**)' : ''}${scope ? ` (prefix ${scope})` : ''}: ${parts.join('; ') || 'no expiry'}`;
+  return `lifecycle \`${rule.Id ?? ''}\`${rule.Status === 'Disabled' ? ' (**disabled**)' : ''}${scope ? ` (prefix ${scope})` : ''}: ${parts.join(', ') || 'no expiry'}`;
 }
 
 export function lifecycleOf(bucket: ResourceRef): Array<Record<string, any>> {
