@@ -3,6 +3,7 @@ import { blocks, cell, plural, table } from '../markdown';
 import { cellPrefix } from '../../naming';
 import { annexLink } from '../annex';
 import { groupBy, maskClinics } from '../compact';
+import { resourceSet } from '../sets';
 import { actionsOf, conditionsOf, isTransportOnly, mfaOf, principalsOf } from '../policies';
 import { ResourceRef, props, statementsOf } from '../template';
 import { databaseIsolation } from './database';
@@ -19,7 +20,7 @@ export function accessControl(ev: CellEvidence): string {
 
   const denials = groupBy(
     resourcePolicies(ev).flatMap(({ target, targetName, statements }) =>
-      statements.filter((s) => s.Effect === 'Deny' && !isTransportOnly(s)).map((s) => ({ sid: s.Sid ?? '—', name: target ? ev.name(target) : targetName, kind: target?.resource.Type })),
+      statements.filter((s) => s.Effect === 'Deny' && !isTransportOnly(s)).map((s) => ({ sid: s.Sid ?? '—', target, name: target ? ev.name(target) : targetName, kind: target?.resource.Type ?? '' })),
     ),
     (x) => x.sid,
   ).map(([sid, xs]) => [cell(sid), resourceList(ev, xs)]);
@@ -108,11 +109,10 @@ function keyList(ev: CellEvidence, keys: readonly ResourceRef[], total: number):
   return cell(`${keys.length === total ? `every key of the cell (${total})` : plural(keys.length, 'key')}\n${byRegion.join('\n')}`);
 }
 
-/** The resources a statement protects: by kind and region, clinic ids written `<clinic>`. */
-function resourceList(ev: CellEvidence, xs: ReadonlyArray<{ name: string; kind?: string }>): string {
-  const kind = (t?: string) => ({ 'AWS::S3::Bucket': 'buckets', 'AWS::SNS::Topic': 'topics', 'AWS::SQS::Queue': 'queues' })[t ?? ''] ?? 'resources';
-  const names = [...new Set(xs.map((x) => x.name))];
-  return cell(groupBy(xs.filter((x, i) => xs.findIndex((y) => y.name === x.name) === i), (x) => kind(x.kind)).map(([k, ys]) => `${plural(ys.length, k.replace(/s$/, ''), k)}: ${maskClinics(ev, ys.map((y) => y.name)).join(', ')}`).join('\n') || names.join(', '));
+/** The resources a statement protects, by kind: all of a kind, or their count and names (clinic ids written `<clinic>`). */
+function resourceList(ev: CellEvidence, xs: ReadonlyArray<{ name: string; kind: string; target?: ResourceRef }>): string {
+  const once = xs.filter((x, i) => xs.findIndex((y) => (x.target ? y.target === x.target : y.name === x.name)) === i);
+  return cell(groupBy(once, (x) => x.kind).map(([kind, ys]) => resourceSet(ev, kind, ys.map((y) => y.name))).join('\n'));
 }
 
 /** The text with the given region written `<region>`, so that statements differing only by their key's region read as one. */

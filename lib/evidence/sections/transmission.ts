@@ -1,6 +1,7 @@
 import { CellEvidence } from '../cell-evidence';
-import { groupBy, maskClinics } from '../compact';
-import { blocks, cell, plural, table, yesNo } from '../markdown';
+import { groupBy } from '../compact';
+import { resourceSet } from '../sets';
+import { blocks, cell, table, yesNo } from '../markdown';
 import { tlsDenyOf } from '../policies';
 import { ResourceRef, asList, props } from '../template';
 import { resourcePolicies } from './resource-policies';
@@ -109,7 +110,6 @@ export function transitEndpoints(ev: CellEvidence): TransitEndpoint[] {
   return out;
 }
 
-const KINDS: Record<string, string> = { 'AWS::S3::Bucket': 'bucket', 'AWS::SNS::Topic': 'topic', 'AWS::SQS::Queue': 'queue' };
 
 
 /** 164.312(e)(1) transmission security. */
@@ -133,7 +133,7 @@ export function transmissionSecurity(ev: CellEvidence): string {
     }),
     (x) => `${x.kind}\u0000${x.deny}\u0000${x.minimum}`,
   ).map(([, xs]) => [
-    cell(`${plural(xs.length, KINDS[xs[0].kind] ?? 'resource')}: ${maskClinics(ev, [...new Set(xs.map((x) => x.name))]).join(', ')}`),
+    cell(resourceSet(ev, xs[0].kind, xs.map((x) => x.name))),
     cell(xs[0].deny ? 'yes' : '**no**'),
     cell(xs[0].minimum ? `TLS ${xs[0].minimum}` : 'not set'),
   ]);
