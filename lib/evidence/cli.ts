@@ -5,8 +5,9 @@ import { configSubProcessors, previousSubProcessors, subProcessorChanges } from 
 
 const USAGE = `Usage: npm run evidence -- [--cdk-out <dir>] [--config <file>] [--out <dir>] [--since <pack or git ref>]
 
-Writes one evidence report per cell, evidence-<cell>.md and a self-contained evidence-<cell>.html
-(the diagram drawn as inline SVG), derived from the cloud assembly
+Writes one evidence report per cell, evidence-<cell>.md, its annex evidence-<cell>-annex.md (every
+policy statement, acknowledgement and template digest the report summarises) and both as one
+self-contained evidence-<cell>.html (the diagram drawn as inline SVG), derived from the cloud assembly
 that \`npx cdk synth\` wrote, its validation-report.json, and the platform configuration.
 
   --cdk-out <dir>   the cloud assembly (default: cdk.out)

@@ -23,7 +23,9 @@ export async function writeHtmlPacks(options: EvidenceOptions, packs: readonly C
     const placeholder = `DIAGRAM-${pack.cellId}-SVG`;
     // One file: the annex follows the pack, and links between the two become links within the page.
     const links = new RegExp(`\\]\\((?:${[annexFile(pack.cellId), `evidence-${pack.cellId}.md`].map((f) => f.replace(/[.]/g, '\\.')).join('|')})(#[^)]*)?\\)`, 'g');
-    const markdown = `${pack.markdown}\n\n---\n\n${pack.annex}`.replace(/```mermaid\n[\s\S]*?\n```/, placeholder).replace(links, (_m, anchor: string | undefined) => `](${anchor ?? '#'})`);
+    const markdown = `${pack.markdown}\n\n---\n\n<a id="annex"></a>\n\n${pack.annex}`
+      .replace(/```mermaid\n[\s\S]*?\n```/, placeholder)
+      .replace(links, (m, anchor: string | undefined) => `](${anchor ?? (m.includes('-annex.md') ? '#annex' : '#')})`);
     const body = (marked.parse(markdown, { async: false }) as string).replace(new RegExp(`(<p>)?${placeholder}(</p>)?`), `<figure aria-label="Architecture diagram of cell ${pack.cellId}">${svg}</figure>`);
     const html = `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Compliance evidence pack — cell ${pack.cellId}</title>\n<style>${STYLE}</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
     const file = path.join(options.outDir, `evidence-${pack.cellId}.html`);

@@ -170,6 +170,13 @@ describe('the evidence pack of a two-cell configuration', () => {
       expect(html).not.toContain('```mermaid');
       expect(html).not.toMatch(/<script|<link|\ssrc=/);
       expect(html).toContain('<a id="five-questions"></a>');
+      // The annex is written beside the pack and is part of the same HTML file, its links now within the page.
+      expect(run.stdout).toContain(path.join(out, `evidence-${cell.id}-annex.md`));
+      expect(html).toContain('<a id="key-policies"></a>');
+      expect(html).toContain('href="#key-policies"');
+      expect(html).not.toMatch(/href="evidence-[^"]*\.md/);
+      const ids = new Set([...html.matchAll(/id="([^"]+)"/g)].map((m) => m[1]));
+      for (const [, anchor] of html.matchAll(/href="#([^"]+)"/g)) expect(ids).toContain(anchor);
     }
   });
 });
