@@ -74,4 +74,15 @@ describe('the annex of a cell\'s pack', () => {
     expect(linesWith(edited, 'vp-us-east-auditor')[0]).toContain('| not required |');
     expect(linesWith(edited, 'vp-us-east-operator')[0]).not.toContain('vp-us-east-auditor');
   });
+
+  test('lists each resource the pack names with its type, stack and logical id; a name two resources share is told apart by where it is', () => {
+    const index = section(annex, 'A7.');
+    const [id] = resourcesIn(result.templateJson('us-east/Audit'), 'AWS::S3::Bucket').find(([, b]) => b.Properties.BucketName === 'vp-us-east-audit-111111111111-us-east-1')!;
+    expect(us).toContain('| vp-us-east-audit-111111111111-us-east-1 |');
+    expect(linesWith(index, '| vp-us-east-audit-111111111111-us-east-1 |')[0]).toBe(`| vp-us-east-audit-111111111111-us-east-1 | \`AWS::S3::Bucket\` | \`Audit\` | \`${id}\` |`);
+    // The alert topic has the same name in the primary and the DR stack: the pack says which, the index has both.
+    expect(us).toContain('vp-us-east-security-alerts (`Detection`)');
+    expect(us).toContain('vp-us-east-security-alerts (`DisasterRecovery`)');
+    expect(linesWith(index, '| vp-us-east-security-alerts |').map((l) => l.split(' | ')[2]).sort()).toEqual(['`Detection`', '`DisasterRecovery`']);
+  });
 });
