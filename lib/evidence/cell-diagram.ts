@@ -193,6 +193,8 @@ function groupAlike(nodes: readonly DiagramNode[], edges: readonly DiagramEdge[]
       label: [...labels]
         .map(([label, reached]) => {
           const which = dotted ? undefined : partial(to, reached);
+          // From a group of keys, each target is encrypted by one of them (which one: section 2), not by all.
+          if (dotted && (members.get(from)?.length ?? 0) > 1) return `${label}, each by one (section 2)`;
           return which ? (/ to$/.test(label) ? `${label} ${which}` : `${label} (${which})`) : label;
         })
         .join('; '),

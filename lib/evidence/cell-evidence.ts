@@ -70,13 +70,13 @@ export class CellEvidence {
     const name = this.name(ref);
     const same = this.namesakes().get(name) ?? [];
     if (same.length <= 1) return cell(name);
-    const where = (r: ResourceRef) => this.constructParent(r);
+    const where = (r: ResourceRef) => this.definedAt(r);
     const twins = same.filter((r) => where(r) === where(ref)).length;
     return `${cell(name)} (${code(where(ref))}${twins > 1 ? ` ${code(ref.logicalId)}` : ''})`;
   }
 
   /** The construct that holds a resource, within the cell (`Data/Migrations` for the migration function's role), else its stack. */
-  private constructParent(ref: ResourceRef): string {
+  definedAt(ref: ResourceRef): string {
     const path = cdkPath(ref)?.replace(/\/(Resource|Default)$/, '');
     const parent = path?.slice(0, path.lastIndexOf('/'));
     return parent && parent.startsWith(`${this.id}/`) ? parent.slice(this.id.length + 1) : this.stackName(ref.stack);

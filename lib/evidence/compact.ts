@@ -44,7 +44,7 @@ function sharedColumns(headers: string[], rows: string[][]): { headers: string[]
   if (!same.some(Boolean) || same.filter((x) => !x).length < 2) return { headers, rows, shared: [] };
   const keep = (r: string[]) => r.filter((_, j) => !same[j]);
   const facts = headers.flatMap((h, j) => (same[j] ? [`**${h}**: ${rows[0][j]}`] : []));
-  return { headers: keep(headers), rows: rows.map(keep), shared: ['', `_Every row above:_ ${facts.join('; ')}.`] };
+  return { headers: keep(headers), rows: rows.map(keep), shared: ['', `_In every row:_ ${facts.join('; ')}.`] };
 }
 
 function isRow(line: string): boolean {
@@ -75,17 +75,21 @@ function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][
   }
   return [...groups.values()].map((g) => {
     if (g.clinics.length < 2) return g.original;
-    const all = g.clinics.length === tenantIds.length;
-    // Named by the shorter list: the clinics it holds for, or the ones it does not (a cell of 400 clinics, one without recordings).
-    const others = tenantIds.filter((t) => !g.clinics.includes(t));
-    const who = all
-      ? `all ${g.clinics.length} clinics`
-      : others.length < g.clinics.length
-        ? `each of ${g.clinics.length} clinics: all but ${others.join(', ')}`
-        : `each of ${g.clinics.length} clinics: ${g.clinics.join(', ')}`;
+    const who = whichClinics(g.clinics, tenantIds);
     const shown = (c: string) => c.replace(/<clinic(_?)>/g, '&lt;clinic$1&gt;');
     return [`${shown(g.masked[0])}<br>_${who}_`, ...g.masked.slice(1).map(shown)];
   });
+}
+
+/**
+ * The clinics a grouped row holds for: `both clinics`, `all 3 clinics`, or by the shorter list, the clinics themselves or
+ * the ones it does not hold for (`all but clinic-002`: a cell of 400 clinics, one without recordings).
+ */
+export function whichClinics(clinics: readonly string[], tenantIds: readonly string[]): string {
+  if (clinics.length === tenantIds.length) return clinics.length === 2 ? 'both clinics' : `all ${clinics.length} clinics`;
+  const listed = clinics.join(', ');
+  const others = `all but ${tenantIds.filter((t) => !clinics.includes(t)).join(', ')}`;
+  return others.length < listed.length ? others : listed;
 }
 
 function mergeFirstColumn(rows: string[][]): string[][] {
@@ -153,7 +157,7 @@ export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id:
     if (found.size === 1) g.clinics.add([...found][0]);
     groups.set(masked, g);
   }
-  return [...groups.entries()].map(([masked, g]) => (g.clinics.size > 1 ? `${masked} (${g.clinics.size} clinics)` : g.original));
+  return [...groups.entries()].map(([masked, g]) => (g.clinics.size > 1 ? `${masked} (${whichClinics([...g.clinics], ids)})` : g.original));
 }
 
 /** Items grouped by a key, in order of first appearance. */

@@ -228,6 +228,7 @@ const NAME_PROPERTY: Record<string, string[]> = {
   'AWS::CloudWatch::Alarm': ['AlarmName'],
   'AWS::SQS::Queue': ['QueueName'],
   'AWS::DynamoDB::Table': ['TableName'],
+  'AWS::Lambda::Function': ['FunctionName'],
 };
 
 /** The parts of an ARN, or undefined for anything else. */

@@ -64,8 +64,8 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
 function sourcesSection(ev: CellEvidence): string {
   return blocks(
     '<a id="sources"></a>\n\n## Sources',
-    `The ${ev.stacks.length} CloudFormation templates of this cell in the cloud assembly ${code(path.basename(ev.assembly.directory))}, the compliance report of the same synthesis, and the configuration named above. ` +
-      `Each template's file and SHA-256, as read: ${annexLink(ev.id, 'template-digests', 'Annex A5')}.`,
+    `The ${ev.stacks.length} CloudFormation templates of this cell in ${code(path.basename(ev.assembly.directory))}, the \`validation-report.json\` of the same synthesis and the configuration above; ` +
+      `each template's file and SHA-256: ${annexLink(ev.id, 'template-digests', 'Annex A5')}.`,
   );
 }
 

@@ -213,7 +213,7 @@ describe('alerting and activity records of the evidence pack', () => {
         const [row, ...more] = rows(text, dr.Properties.Name);
         expect(more).toEqual([]);
         expect(row).toContain('| `DisasterRecovery` us-west-2 |');
-        expect(row).toContain(`| ${primary.Properties.Description} (in DisasterRecovery us-west-2: “…${dr.Properties.Description.slice(primary.Properties.Description.length)}”) |`);
+        expect(row).toContain(`| ${primary.Properties.Description} (DisasterRecovery us-west-2 adds “${dr.Properties.Description.slice(primary.Properties.Description.length).trim()}”) |`);
       }
     });
 

@@ -45,14 +45,14 @@ describe('the annex of a cell\'s pack', () => {
     expect(row).toMatch(/ArnNotEquals aws:PrincipalArn = arn:aws:iam::111111111111:role\/vp-us-east-tenant-(&lt;clinic&gt;|us-east-c00\d), /);
     const [summary] = linesWith(accessControl(ev()), '| OnlyTenantRolesTouchPhi');
     expect(summary).toMatch(/\| \d+ buckets: /);
-    expect(summary).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (2 clinics)');
+    expect(summary).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (both clinics)');
     // Removing the statement from one clinic's transcripts bucket policy leaves that bucket out of the row.
     const edited = cellEvidenceOf(result, 'us-east', (t) => {
       const [, policy] = resourcesIn(t[TENANT], 'AWS::S3::BucketPolicy').find(([, p]) => JSON.stringify(p.Properties.Bucket).includes('Transcripts'))!;
       policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Sid !== 'OnlyTenantRolesTouchPhi');
     });
     const [after] = linesWith(accessControl(edited), '| OnlyTenantRolesTouchPhi');
-    expect(after).not.toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (2 clinics)');
+    expect(after).not.toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (both clinics)');
     expect(after).toContain('vp-us-east-phi-us-east-c002-txt-111111111111');
   });
 

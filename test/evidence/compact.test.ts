@@ -11,7 +11,7 @@ describe('grouping identical rows keeps every fact', () => {
     expect(out.split('\n')).toEqual([
       '| Key | Statement | Principal |',
       '| --- | --- | --- |',
-      '| alias/p/tenant-&lt;clinic&gt;<br>_all 2 clinics_ | OnlyThisTenant | role/p-tenant-&lt;clinic&gt; |',
+      '| alias/p/tenant-&lt;clinic&gt;<br>_both clinics_ | OnlyThisTenant | role/p-tenant-&lt;clinic&gt; |',
       '| alias/p/logs | Admin | root |',
     ]);
   });
@@ -21,16 +21,18 @@ describe('grouping identical rows keeps every fact', () => {
       table(['b-c-001 | 365 days | x', 'b-c-002 | 730 days | x', 'b-c-003 | 365 days | x']),
       ['c-001', 'c-002', 'c-003'],
     );
-    // Named by the shorter list: here the one clinic it does not hold for.
-    expect(out).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: all but c-002_ | 365 days | x |');
+    // Named by the shorter list: the clinics it holds for, or the ones it does not.
+    expect(out).toContain('| b-&lt;clinic&gt;<br>_c-001, c-003_ | 365 days | x |');
+    const most = compactTables(table(['b-c-001 | 365 days | x', 'b-c-002 | 365 days | x', 'b-c-003 | 730 days | x', 'b-c-004 | 365 days | x']), ['c-001', 'c-002', 'c-003', 'c-004']);
+    expect(most).toContain('| b-&lt;clinic&gt;<br>_all but c-003_ | 365 days | x |');
     expect(out).toContain('| b-c-002 | 730 days | x |');
     const few = compactTables(table(['b-c-001 | 365 days | x', 'b-c-002 | 730 days | x', 'b-c-003 | 365 days | x', 'b-c-004 | 730 days | y']), ['c-001', 'c-002', 'c-003', 'c-004', 'c-005']);
-    expect(few).toContain('| b-&lt;clinic&gt;<br>_each of 2 clinics: c-001, c-003_ | 365 days | x |');
+    expect(few).toContain('| b-&lt;clinic&gt;<br>_c-001, c-003_ | 365 days | x |');
   });
 
   test('a column that reads the same in every row of three or more is written once below the table', () => {
     const out = compactTables(table(['k-1 | Admin | root', 'k-2 | Use | root', 'k-3 | Deny | root']), []);
-    expect(out.split('\n')).toEqual(['| Key | Statement |', '| --- | --- |', '| k-1 | Admin |', '| k-2 | Use |', '| k-3 | Deny |', '', '_Every row above:_ **Principal**: root.']);
+    expect(out.split('\n')).toEqual(['| Key | Statement |', '| --- | --- |', '| k-1 | Admin |', '| k-2 | Use |', '| k-3 | Deny |', '', '_In every row:_ **Principal**: root.']);
     // One row that differs keeps the column in the table.
     expect(compactTables(table(['k-1 | Admin | root', 'k-2 | Use | root', 'k-3 | Deny | role']), [])).toContain('| k-3 | Deny | role |');
     // Two rows stay as they are.
@@ -67,6 +69,8 @@ describe('grouping identical rows keeps every fact', () => {
 
   test('names that differ only by their clinic are one name with the number of clinics; a name of one clinic stays as it is', () => {
     const ev = { tenants: [{ id: 'c-1' }, { id: 'c-10' }, { id: 'c-2' }] };
-    expect(maskClinics(ev, ['p-c-1-rec', 'p-c-10-rec', 'p-c-2-txt', 'p-logs'])).toEqual(['p-<clinic>-rec (2 clinics)', 'p-c-2-txt', 'p-logs']);
+    expect(maskClinics(ev, ['p-c-1-rec', 'p-c-10-rec', 'p-c-2-txt', 'p-logs'])).toEqual(['p-<clinic>-rec (c-1, c-10)', 'p-c-2-txt', 'p-logs']);
+    expect(maskClinics({ tenants: [{ id: 'c-1' }, { id: 'c-2' }] }, ['p-c-1', 'p-c-2'])).toEqual(['p-<clinic> (both clinics)']);
+    expect(maskClinics({ tenants: [{ id: 'c-1' }, { id: 'c-2' }, { id: 'c-3' }] }, ['p-c-1', 'p-c-2', 'p-c-3'])).toEqual(['p-<clinic> (all 3 clinics)']);
   });
 });

@@ -16,7 +16,7 @@ describe('the evidence pack\'s first section: deploy-time checks', () => {
     // First after the five-questions page, which opens every pack.
     expect(report.indexOf('\n## Deploy-time checks')).toBe(report.indexOf('\n## ', report.indexOf('\n## The five questions') + 1));
     const summary = section(report, 'Deploy-time checks');
-    expect(summary).toContain(`**All ${DEPLOY_SAFETY_RULES.length} deploy-time checks passed in this cell** (1 check with findings acknowledged with a reason, section 5).`);
+    expect(summary).toContain(`**All ${DEPLOY_SAFETY_RULES.length} deploy-time checks passed in this cell** (3 findings of 1 check acknowledged with a reason, section 5).`);
     expect(summary).toContain('[Annex A0](evidence-us-east-annex.md#deploy-check-list)');
     expect(summary).toContain('`npm run deploy`');
     const checks = section(annexes['us-east'], 'A0.');

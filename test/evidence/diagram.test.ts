@@ -73,7 +73,7 @@ describe('the cell-level architecture diagram', () => {
     expect(label(source, 'KMS keys (8)')).toBe('KMS keys (8)<br>alias/vp-us-east/{logs, audit, database,<br>backup, secrets, alerts, alerts-fallback,<br>images}');
     expect(label(source, 'KMS keys (4)')).toBe('KMS keys (4)<br>alias/vp-us-east/{audit, backup, alerts,<br>alerts-fallback}');
     // One dotted arrow from the key node to each node its keys encrypt, the database among them.
-    expect(edgeLabels(source, 'KMS keys (8)', 'Database')).toEqual(['encrypts']);
+    expect(edgeLabels(source, 'KMS keys (8)', 'Database')).toEqual(['encrypts, each by one (section 2)']);
     const more = mermaid(
       cellEvidenceOf(result, 'us-east', (t) => {
         const keys = t['us-east/Keys'].Resources;

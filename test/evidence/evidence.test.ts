@@ -73,7 +73,7 @@ describe('the evidence pack of a two-cell configuration', () => {
         expect(results).toMatch(new RegExp(`\\| \`${pack.replace(/\./g, '\\.')}\` \\| \\d{2,3} \\| \\d+ \\|`));
       }
       // The same in every pack's row, so written once below the table.
-      expect(results).toContain('_Every row above:_ **Result**: ran, conclusion: success; **Open findings in this cell**: 0.');
+      expect(results).toContain('_In every row:_ **Result**: ran, conclusion: success; **Open findings in this cell**: 0.');
     }
   });
 

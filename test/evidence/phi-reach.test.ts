@@ -19,7 +19,7 @@ describe('evidence: who can reach each clinic\'s data', () => {
 
   test('names each principal, its path and the alert that fires when break-glass is used', () => {
     // Every path is designed, so the verdict is written once below the table.
-    expect(reach).toContain('_Every row above:_ **Verdict**: designed.');
+    expect(reach).toContain('_In every row:_ **Verdict**: designed.');
     const breakGlass = linesWith(reach, '| `role/vp-us-east-break-glass` |', 'break-glass');
     expect(breakGlass).toHaveLength(1);
     expect(breakGlass[0]).toMatch(/EventBridge rule|metric filter/);

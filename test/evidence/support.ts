@@ -58,7 +58,7 @@ export function resourcesIn(template: Record<string, any>, type: string): Array<
 
 /**
  * The table row about one clinic: its own row, or the row that groups several clinics (`<clinic>` for their ids) and holds
- * for this one ("all 3 clinics", "all but" others, or a list naming it). Each text must be in the row,
+ * for this one ("both clinics", "all 3 clinics", "all but" others, or a list naming it). Each text must be in the row,
  * as written or with the clinic's id written `<clinic>` (`<clinic_>` for its `_` spelling).
  */
 export function clinicRow(report: string, clinicId: string, ...texts: string[]): string | undefined {
@@ -66,9 +66,10 @@ export function clinicRow(report: string, clinicId: string, ...texts: string[]):
   const masked = (t: string) => t.split(clinicId).join('&lt;clinic&gt;').split(clinicId.replace(/-/g, '_')).join('&lt;clinic_&gt;');
   const covers = (line: string) => {
     if (!line.includes('&lt;clinic')) return word(clinicId).test(line) || word(clinicId.replace(/-/g, '_')).test(line);
-    const note = /_(each of|all) [^_]*_/.exec(line)?.[0] ?? '';
-    if (/^_all \d+ clinics_$/.test(note)) return true;
-    return note.includes('all but') ? !word(clinicId).test(note) : word(clinicId).test(note);
+    // The note under the grouped name: "both clinics", "all 3 clinics", "all but clinic-002" or the clinics it holds for.
+    const note = /<br>_([^_]+)_/.exec(line)?.[1] ?? '';
+    if (note === 'both clinics' || /^all \d+ clinics$/.test(note)) return true;
+    return note.startsWith('all but ') ? !word(clinicId).test(note) : word(clinicId).test(note);
   };
   return report.split('\n').find((l) => l.startsWith('| ') && covers(l) && texts.every((t) => l.includes(t) || l.includes(masked(t))));
 }

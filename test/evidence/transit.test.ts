@@ -62,7 +62,7 @@ describe('S3 server access logs, grouped by where they go', () => {
   test('buckets that log to the same bucket under their own name are one row; another prefix gets its own row', () => {
     const [row] = linesWith(records(), '| vp-us-east-access-logs-111111111111-us-east-1 | its own name, then / |');
     expect(row).toContain('vp-us-east-audit-111111111111-us-east-1');
-    expect(row).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (2 clinics)');
+    expect(row).toContain('vp-us-east-phi-&lt;clinic&gt;-txt-111111111111 (both clinics)');
     expect(linesWith(records(), '| not logged |')[0]).toMatch(/^\| 2 buckets: vp-us-east-access-logs-/);
     const edited = records((t) => {
       const [, bucket] = resourcesIn(t['us-east/Tenant-us-east-c001'], 'AWS::S3::Bucket').find(([id]) => id.startsWith('Transcripts'))!;

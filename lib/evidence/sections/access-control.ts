@@ -35,8 +35,8 @@ export function accessControl(ev: CellEvidence): string {
   return blocks(
     '### (a) Access control — 45 CFR 164.312(a)(1)',
     '#### Who may use each encryption key (KMS key policies)',
-    'Only the principals a key\'s policy allows can use it; a key administrator can change the policy, and every change raises a breach alert. ' +
-      `Each statement (Sid) and the keys holding it, named after \`alias/${cellPrefix(ev.naming)}/\` (\`<clinic>\`: each clinic's own key); principals, actions and conditions: ${annexLink(ev.id, 'key-policies', 'Annex A1')}.`,
+    'Only the principals a key\'s policy allows can use the key; every change of a key policy raises a breach alert. ' +
+      `Each statement (Sid) and the keys holding it, named after \`alias/${cellPrefix(ev.naming)}/\`; principals, actions and conditions: ${annexLink(ev.id, 'key-policies', 'Annex A1')}.`,
     table(['Statement', 'Keys whose policy holds it'], keyRows),
     '#### What the resource policies deny (S3 buckets, SNS topics, SQS queues)',
     `A deny in a resource policy overrides every allow elsewhere. Each deny (Sid) and the resources holding it; to whom, what and when: ${annexLink(ev.id, 'resource-policies', 'Annex A2')}. Denials of unencrypted transport: (e).`,

@@ -77,7 +77,16 @@ function logGroups(ev: CellEvidence): string {
       cell(props(g).RetentionInDays !== undefined ? `${props(g).RetentionInDays} days` : 'never expires'),
       cell(props(g).KmsKeyId ? ev.key(props(g).KmsKeyId, g.stack).label : 'CloudWatch Logs default encryption'),
     ]);
-  return table(['Log group', 'Class', 'Retention', 'KMS key'], rows);
+  // Which log group each subscription filter sends on, and to which stream (the SIEM delivery).
+  const sent = ev.resources('AWS::Logs::SubscriptionFilter').map((f) => {
+    const from = ev.index.target(props(f).LogGroupName, f.stack);
+    const to = ev.index.target(props(f).DestinationArn, f.stack);
+    return `${from ? ev.name(from) : ev.show(props(f).LogGroupName, f.stack)} → ${to ? ev.name(to) : ev.show(props(f).DestinationArn, f.stack)}`;
+  });
+  return blocks(
+    table(['Log group', 'Class', 'Retention', 'KMS key'], rows),
+    sent.length > 0 && `Sent on by subscription filters (log group → Firehose stream): ${sent.join('; ')}.`,
+  );
 }
 
 /** Audit-relevant database parameters: pgaudit, preloaded libraries, connection logging. */
@@ -479,7 +488,7 @@ function descriptionsOf(ev: CellEvidence, refs: readonly ResourceRef[]): string 
   if (described.every((d) => d.text === shortest)) return shortest;
   const where = (r: ResourceRef) => `${ev.stackName(r.stack)} ${r.stack.region}`;
   if (shortest && described.every((d) => d.text.startsWith(shortest))) {
-    return `${shortest}${described.filter((d) => d.text !== shortest).map((d) => ` (in ${where(d.ref)}: “…${d.text.slice(shortest.length)}”)`).join('')}`;
+    return `${shortest}${described.filter((d) => d.text !== shortest).map((d) => ` (${where(d.ref)} adds “${d.text.slice(shortest.length).trim()}”)`).join('')}`;
   }
   return described.map((d) => `${d.text || '—'} (${where(d.ref)})`).join('\n');
 }

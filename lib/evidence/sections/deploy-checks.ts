@@ -10,7 +10,8 @@ import { blocks, cell, code, plural, table } from '../markdown';
  */
 export function deployChecksSection(ev: CellEvidence): string {
   const { rows, ran, failed } = deployChecks(ev);
-  const acknowledged = rows.filter((r) => r[3].startsWith('passed;')).length;
+  const acknowledged = rows.filter((r) => r[3].startsWith('passed;'));
+  const findings = acknowledged.reduce((n, r) => n + Number(/passed; (\d+)/.exec(r[3])?.[1] ?? 0), 0);
   return blocks(
     '## Deploy-time checks',
     `Source: the \`${DEPLOY_SAFETY_PACK}\` pack in \`validation-report.json\`: each rule is a known way for a template that passes every ` +
@@ -18,7 +19,7 @@ export function deployChecksSection(ev: CellEvidence): string {
     !ran
       ? `> **⚠ The ${DEPLOY_SAFETY_PACK} pack was not registered for this synthesis: no deploy-time check was made.**`
       : failed.length === 0
-        ? `**All ${rows.length} deploy-time checks passed in this cell**${acknowledged ? ` (${plural(acknowledged, 'check')} with findings acknowledged with a reason, section 5)` : ''}.`
+        ? `**All ${rows.length} deploy-time checks passed in this cell**${acknowledged.length ? ` (${plural(findings, 'finding')} of ${plural(acknowledged.length, 'check')} acknowledged with a reason, section 5)` : ''}.`
         : `> **⚠ ${failed.length} of ${rows.length} deploy-time checks failed in this cell: do not deploy this assembly.**`,
     failed.length > 0 && table(['Check', 'What it prevents', 'AWS source', 'Result in this cell'], failed),
     `Each check, what it prevents, the AWS page it comes from and its result: ${annexLink(ev.id, 'deploy-check-list', 'Annex A0')}.`,

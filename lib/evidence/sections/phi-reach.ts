@@ -26,15 +26,15 @@ export function phiReachSection(ev: CellEvidence): string {
   }
   const tables = [...groups.values()].flatMap((g) => [
     g.clinics.length > 1 && g.clinics.length === result.length
-      ? `**All ${g.clinics.length} clinics of the cell** (\`{clinic}\` below stands for each of them)`
+      ? `**${g.clinics.length === 2 ? 'Both clinics' : `All ${g.clinics.length} clinics`} of the cell** (\`{clinic}\` below stands for each of them)`
       : `**${g.clinics.length === 1 ? 'Clinic' : `${g.clinics.length} clinics`}:** ${g.clinics.map(code).join(', ')}${g.clinics.length > 1 ? ' (`{clinic}` below stands for each of them)' : ''}`,
     table(['Principal', 'Designed as', 'Path (assume-role steps, then the read)', 'Alerts when used', 'Verdict'], g.rows),
   ]);
   return blocks(
     '## Who can reach each clinic\'s data',
-    'Computed from the templates by `lib/compliance/access` (as the `NoPathToPhi` rule): every principal in them (role, account, AWS service, identity ' +
+    'Computed by `lib/compliance/access` (as the `NoPathToPhi` rule): every principal of the templates (role, account, AWS service, identity ' +
       'provider) that can read a clinic\'s objects (S3 read and KMS decrypt with its key), directly or through `sts:AssumeRole` steps, under trust, identity, ' +
-      'boundary, bucket and key policies. A condition the templates cannot decide counts as met in an allow and unmet in a deny. `account:<id>` is any identity of that account its own policies allow; ' +
+      'boundary, bucket and key policies; a condition the templates cannot decide counts as met in an allow, unmet in a deny. `account:<id>`: any identity its own account\'s policies allow; ' +
       `\`role/<name>\` is a role of the cell's account ${code(ev.cell.account)}. ` +
       'Alerts: the EventBridge rules and metric filters whose pattern names the role the path enters.',
     tables.length ? blocks(...tables) : '_This cell holds no clinics._',

@@ -117,7 +117,7 @@ export function residencySection(ev: CellEvidence): string {
     cell(r.destination ? `${r.destinationName} (${r.destination.stack.path})` : `${r.destinationName} (not in the app's templates)`),
     cell(r.destinationRegion ?? 'unknown'),
     // An alias ARN of the cell's own account reads as the alias; the key's region follows it.
-    cell(r.replicaKey ? `${r.replicaKey.replace(new RegExp(`^arn:aws:kms:[a-z0-9-]+:${ev.cell.account}:(alias/)`), '$1')} (${r.replicaKeyRegion ?? 'region unknown'})` : 'not set'),
+    cell(r.replicaKey ? `${r.replicaKey.replace(new RegExp(`^arn:aws:kms:[a-z0-9-]+:${ev.cell.account}:(alias/)`), '$1').replace(/^\((.*)\)$/, '$1')} (${r.replicaKeyRegion ?? 'region unknown'})` : 'not set'),
     verdict(r.inside),
   ]);
   const copyRows = copies.map((c) => [ev.label(c.plan), cell(c.rule), cell(c.destination), cell(c.region ?? 'unknown'), verdict(c.inside)]);
@@ -138,7 +138,7 @@ export function residencySection(ev: CellEvidence): string {
     table(['Stacks of the tenant (region)', 'Regions its data may be stored in', 'Verdict'], tenantRows),
     '### S3 replication destinations',
     'Each destination bucket is found by its name among the templates of every cell; the replica key\'s region comes from the key in the app or from its alias ARN.',
-    table(['Source bucket', 'Source region', 'Rule', 'Destination bucket', 'Destination region', 'Replica key (its region)', 'Verdict'], replicationRows),
+    table(['Source bucket', 'Source region', 'Rule', 'Destination bucket', 'Destination region', `Replica key (its region); an alias is of the cell's account ${ev.cell.account}`, 'Verdict'], replicationRows),
     '### Backup copies to other regions',
     table(['Backup plan', 'Rule', 'Destination vault', 'Destination region', 'Verdict'], copyRows),
     '### External log delivery (config)',

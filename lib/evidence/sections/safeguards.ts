@@ -12,7 +12,7 @@ export function safeguardsSection(ev: CellEvidence): string {
   return blocks(
     '## 1. HIPAA Security Rule technical safeguards (45 CFR 164.312)',
     'Each safeguard lists the resources and properties of this cell\'s templates that implement it. ' +
-      `A resource is named by its name, with its stack if another resource of the cell has the same name (\`Keys\` is the stack \`${ev.id}/Keys\`); each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
+      `A resource is named by its name, with where it is defined (stack/construct: \`Data/Migrations\` is in the stack \`${ev.id}/Data\`) if another resource of the cell has the same name; each one's stack and logical id: ${annexLink(ev.id, 'resource-index', 'Annex A7')}.`,
     // Anchors the first page links to.
     '<a id="access-control"></a>',
     accessControl(ev),

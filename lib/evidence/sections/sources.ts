@@ -18,10 +18,10 @@ export function resourceIndex(ev: CellEvidence): string {
   const rows = [...ev.labelled]
     .filter((r) => !seen.has(`${r.stack.path}\u0000${r.logicalId}`) && seen.add(`${r.stack.path}\u0000${r.logicalId}`))
     .sort((a, b) => ev.stacks.indexOf(a.stack) - ev.stacks.indexOf(b.stack) || a.logicalId.localeCompare(b.logicalId))
-    .map((r) => [cell(ev.name(r)), code(r.resource.Type), code(ev.stackName(r.stack)), code(r.logicalId)]);
+    .map((r) => [cell(ev.name(r)), code(r.resource.Type), code(ev.definedAt(r)), code(r.logicalId)]);
   return blocks(
     '## A7. Where each named resource is',
-    `The pack names a resource by its name alone where no other resource of the cell has the same name, else with its stack. Each one's type, stack (without the cell prefix \`${ev.id}/\`) and logical id in that stack's template:`,
-    table(['Name', 'Type', 'Stack', 'Logical id'], rows),
+    `The pack names a resource by its name alone where no other resource of the cell has the same name, else with where it is defined. Each one's type, where it is defined (its stack, without the cell prefix \`${ev.id}/\`, then its construct) and its logical id in that stack's template:`,
+    table(['Name', 'Type', 'Defined in (stack/construct)', 'Logical id'], rows),
   );
 }

@@ -45,12 +45,13 @@ export function clinicRoleAccess(ev: CellEvidence): string {
     const granted = rolesGrantedAssume(ev, roleArn(ev.naming, name));
     const only = trusted.every((t) => t === broker || t === breakGlass) && granted.every((g) => g === credentialBrokerRoleName(ev.naming));
     // The role's name carries the clinic id: clinics whose roles read the same are one row (compact.ts).
-    return [ev.label(role), cell(trusted.join('\n')), cell(granted.join('\n') || 'none'), cell(only ? 'yes' : '**no**')];
+    const own = `arn:aws:iam::${ev.cell.account}:role/`;
+    return [ev.label(role), cell(trusted.map((t) => (t.startsWith(own) ? `role/${t.slice(own.length)}` : t)).join('\n')), cell(granted.join('\n') || 'none'), cell(only ? 'yes' : '**no**')];
   });
   return blocks(
     '#### Who can obtain each clinic\'s role',
     `A clinic's data is reached through its role only. Its trust policy names who may assume it (\`aws:PrincipalArn\`, the account as principal); a principal of the account also needs a policy allowing \`sts:AssumeRole\` on it. The credential broker (${code(credentialBrokerRoleName(ev.naming))}) assumes it only for a call to that clinic's number whose telephony signature it verified, with the call as source identity; break-glass (${code(breakGlassRoleName(ev.naming))}) is for incidents and alerts on every use. The voice service itself holds no access to any clinic.`,
-    table(['Role of each clinic', 'Trusted principals (trust policy)', 'Roles whose policies allow sts:AssumeRole on it', 'Only broker and break-glass'], rows, '_This cell has no clinics._'),
+    table(['Role of each clinic', 'Trusted principals (trust policy; `role/`: of this account)', 'Roles whose policies allow sts:AssumeRole on it', 'Only broker and break-glass'], rows, '_This cell has no clinics._'),
   );
 }
 
