@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Duration, Stack, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -151,7 +148,7 @@ export class CredentialBroker extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (_input: string, output: string) => [`cp "${numberMapFile(props.numbers)}" "${output}/numbers.json"`],
+          afterBundling: (_input: string, output: string) => [writeNumberMap(props.numbers, `${output}/numbers.json`)],
         },
       },
     });
@@ -178,10 +175,11 @@ export class CredentialBroker extends Construct {
   }
 }
 
-/** The number map as a file named by its content, written once per content (bundling copies it beside the handler). */
-function numberMapFile(numbers: NumberMap): string {
+/**
+ * The bundling command that writes the number map beside the handler. The map travels in the command as base64 (no
+ * character a shell would read), so nothing is left behind in a temp folder and the same map gives the same command.
+ */
+function writeNumberMap(numbers: NumberMap, file: string): string {
   const json = JSON.stringify(Object.fromEntries(Object.entries(numbers).sort(([a], [b]) => a.localeCompare(b))));
-  const file = path.join(tmpdir(), `voice-platform-numbers-${createHash('sha256').update(json).digest('hex').slice(0, 16)}.json`);
-  if (!existsSync(file)) writeFileSync(file, json);
-  return file;
+  return `node -e "require('fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" "${file}" ${Buffer.from(json).toString('base64')}`;
 }
