@@ -61,9 +61,10 @@ export class CellEvidence {
   }
 
   /**
-   * A table cell that identifies a resource: its name, which is unique in the cell, followed by its stack within the cell
-   * (`Keys` for `<cell>/Keys`) only where another resource of the cell has the same name, and by its logical id where one of
-   * its own stack has. Every resource labelled is listed with its type, stack and logical id in the annex (`labelled`).
+   * A table cell that identifies a resource: its name, followed by where it is defined (`definedAt`: its stack within the
+   * cell, `Keys` for `<cell>/Keys`, or the construct in it) only where another resource of the cell has the same name, and by
+   * its logical id where one defined at the same place has too. Every resource labelled is listed with its type, where it
+   * is defined and its logical id in the annex (`labelled`).
    */
   label(ref: ResourceRef): string {
     this.labelled.add(ref);

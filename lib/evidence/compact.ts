@@ -59,13 +59,12 @@ export function splitRow(line: string): string[] {
 
 function mergeClinics(rows: string[][], tenantIds: readonly string[]): string[][] {
   if (tenantIds.length < 2) return rows;
-  // Longest first, so that `clinic-1` never masks part of `clinic-10`.
   const pattern = clinicPattern(tenantIds);
   const idOf = spellings(tenantIds);
   const groups = new Map<string, { masked: string[]; clinics: string[]; original: string[] }>();
   for (const row of rows) {
     const found = new Set<string>();
-    const masked = row.map((c) => c.replace(pattern, (m) => (found.add(idOf.get(m) ?? m), m.includes('_') ? '<clinic_>' : '<clinic>')));
+    const masked = row.map((c) => c.replace(pattern, (m) => (found.add(idOf.get(m) ?? m), idOf.get(m) !== m ? '<clinic_>' : '<clinic>')));
     // A row about several clinics at once (or none) is not one clinic's row: it stays as it is.
     const key = found.size === 1 ? masked.join('\u0000') : `\u0001${groups.size}`;
     const g = groups.get(key) ?? { masked, clinics: [], original: row };
@@ -152,7 +151,7 @@ export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id:
   const groups = new Map<string, { clinics: Set<string>; original: string }>();
   for (const name of names) {
     const found = new Set([...(pattern ? name.matchAll(pattern) : [])].map((m) => idOf.get(m[1]) ?? m[1]));
-    const masked = found.size === 1 ? name.replace(pattern!, (m) => (m.includes('_') ? '<clinic_>' : '<clinic>')) : name;
+    const masked = found.size === 1 ? name.replace(pattern!, (m) => (idOf.get(m) !== m ? '<clinic_>' : '<clinic>')) : name;
     const g = groups.get(masked) ?? { clinics: new Set<string>(), original: name };
     if (found.size === 1) g.clinics.add([...found][0]);
     groups.set(masked, g);

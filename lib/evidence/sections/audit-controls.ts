@@ -67,7 +67,8 @@ function eventSelectors(p: Record<string, any>): string[] {
 /** Every log group of the cell with its class, retention and key: sections 2 and 4 count them and link here. */
 function logGroups(ev: CellEvidence): string {
   // Evidence first; a group without a class last.
-  const rank = (g: ResourceRef) => ['audit', 'security', 'operational'].indexOf(tagsOf(g)[LOG_CLASS_TAG]) >>> 0;
+  const CLASSES = ['audit', 'security', 'operational'];
+  const rank = (g: ResourceRef) => (CLASSES.includes(tagsOf(g)[LOG_CLASS_TAG]) ? CLASSES.indexOf(tagsOf(g)[LOG_CLASS_TAG]) : CLASSES.length);
   const rows = ev
     .resources('AWS::Logs::LogGroup')
     .sort((a, b) => rank(a) - rank(b))
