@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { EvidenceError, generateEvidencePack } from './index';
+import { displayPath } from './paths';
 import { configSubProcessors, previousSubProcessors, subProcessorChanges } from './since';
 
 const USAGE = `Usage: npm run evidence -- [--cdk-out <dir>] [--config <file>] [--out <dir>] [--since <pack or git ref>]
@@ -71,8 +72,7 @@ export function evidenceCli(argv: string[]): number {
     });
     console.log('Evidence pack written:');
     for (const file of files) {
-      const relative = path.relative(process.cwd(), file);
-      console.log(`  ${relative.startsWith('..') ? path.resolve(file) : relative}`);
+      console.log(`  ${displayPath(file)}`);
     }
     if (args.since) printChanges(args.since, args.config);
     return 0;

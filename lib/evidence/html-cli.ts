@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { EvidenceError } from './assembly';
 import { evidenceCli, parseArgs } from './cli';
 import { writeHtmlPacks } from './html';
+import { displayPath } from './paths';
 
 /**
  * `npm run evidence` (scripts/evidence.ts): the Markdown packs (evidenceCli), then the same packs as
@@ -16,7 +17,7 @@ export async function evidenceCliWithHtml(argv: string[]): Promise<number> {
     const outDir = args.out ?? path.join(args.cdkOut, 'evidence');
     const files = await writeHtmlPacks({ cdkOut: args.cdkOut, configFile: args.config, outDir, verificationDir: args.verification, since: args.since });
     console.log('HTML evidence pack written (self-contained, diagrams as inline SVG):');
-    for (const file of files) console.log(`  ${path.relative(process.cwd(), file).startsWith('..') ? path.resolve(file) : path.relative(process.cwd(), file)}`);
+    for (const file of files) console.log(`  ${displayPath(file)}`);
     return 0;
   } catch (e) {
     console.error(e instanceof EvidenceError ? e.message : `HTML evidence pack failed: ${(e as Error).message ?? String(e)}`);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Graphviz } from '@hpcc-js/wasm-graphviz';
 import { marked } from 'marked';
-import { annexFile } from './annex';
+import { annexFile, packFile } from './annex';
 import { toDot } from './cell-diagram';
 import { CellPack, EvidenceOptions, buildEvidencePacks } from './index';
 
@@ -22,7 +22,7 @@ export async function writeHtmlPacks(options: EvidenceOptions, packs: readonly C
     const svg = graphviz.dot(toDot(pack.diagram)).replace(/^[\s\S]*?(?=<svg)/, '');
     const placeholder = `DIAGRAM-${pack.cellId}-SVG`;
     // One file: the annex follows the pack, and links between the two become links within the page.
-    const links = new RegExp(`\\]\\((?:${[annexFile(pack.cellId), `evidence-${pack.cellId}.md`].map((f) => f.replace(/[.]/g, '\\.')).join('|')})(#[^)]*)?\\)`, 'g');
+    const links = new RegExp(`\\]\\((?:${[annexFile(pack.cellId), packFile(pack.cellId)].map((f) => f.replace(/[.]/g, '\\.')).join('|')})(#[^)]*)?\\)`, 'g');
     const markdown = `${pack.markdown}\n\n---\n\n<a id="annex"></a>\n\n${pack.annex}`
       .replace(/```mermaid\n[\s\S]*?\n```/, placeholder)
       .replace(links, (m, anchor: string | undefined) => `](${anchor ?? (m.includes('-annex.md') ? '#annex' : '#')})`);

@@ -8,7 +8,7 @@ import { PackRules, countPackRules } from './packs';
 import { assertConfigUnchanged, readSynthRecord } from './provenance';
 import { previousSubProcessors } from './since';
 import { TemplateIndex } from './references';
-import { annexFile } from './annex';
+import { annexFile, packFile } from './annex';
 import { cellAnnex, cellReport } from './report';
 import { readVerification } from './sections/recovery';
 
@@ -63,7 +63,7 @@ export function generateEvidencePack(options: EvidenceOptions): string[] {
   const packs = buildEvidencePacks(options);
   mkdirSync(options.outDir, { recursive: true });
   return packs.flatMap((pack) => {
-    const file = path.join(options.outDir, `evidence-${pack.cellId}.md`);
+    const file = path.join(options.outDir, packFile(pack.cellId));
     const annex = path.join(options.outDir, annexFile(pack.cellId));
     writeFileSync(file, pack.markdown);
     writeFileSync(annex, pack.annex);

@@ -3,7 +3,8 @@ import { regionsOf } from '../config/jurisdictions';
 import { CellEvidence } from './cell-evidence';
 import { compactTables } from './compact';
 import { blocks, cell, code, table } from './markdown';
-import { annexFile, annexLink } from './annex';
+import { annexFile, annexLink, packFile } from './annex';
+import { displayPath } from './paths';
 import { ANNEX_SECTIONS, PACK_SECTIONS, PackContext } from './pack-sections';
 import { describeCommit } from './provenance';
 import { configSubProcessors, subProcessorMarker } from './since';
@@ -28,7 +29,7 @@ export function cellReport(ev: CellEvidence, context: Omit<PackContext, 'anchors
       ['Stacks', cell(ev.stacks.length)],
       ['Source commit', code(describeCommit(s))],
       ['Configuration', cell(`${context.configFile}, SHA-256 ${s.configSha256}`)],
-      ['Synthesized', cell(`${s.synthesizedAt} into ${path.relative(process.cwd(), ev.assembly.directory).startsWith('..') ? ev.assembly.directory : path.relative(process.cwd(), ev.assembly.directory) || '.'}`)],
+      ['Synthesized', cell(`${s.synthesizedAt} into ${displayPath(ev.assembly.directory)}`)],
       ['Built and checked with', cell(`aws-cdk-lib ${s.awsCdkLib}, cdk-nag ${s.cdkNag}`)],
     ],
   );
@@ -81,7 +82,7 @@ export function cellAnnex(ev: CellEvidence, context: Omit<PackContext, 'anchors'
   return (
     blocks(
       `# Compliance evidence pack, annex — cell ${ev.id}`,
-      `The statement-level listings that the evidence pack of this cell ([${annexFile(ev.id).replace('-annex', '')}](${annexFile(ev.id).replace('-annex', '')})) summarises and links to, generated with it ` +
+      `The statement-level listings that the evidence pack of this cell ([${packFile(ev.id)}](${packFile(ev.id)})) summarises and links to, generated with it ` +
         `from the same templates: source commit ${code(describeCommit(s))}, configuration ${context.configFile} with SHA-256 ${s.configSha256}, synthesized ${s.synthesizedAt}.`,
       `**Contents:** ${sections.map((x) => `[${x.section.title}](#${x.section.anchor})`).join(' · ')}.`,
       ...sections.map((x) => `<a id="${x.section.anchor}"></a>\n\n${compactTables(x.text!, tenantIds, sets)}`),
