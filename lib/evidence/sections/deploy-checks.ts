@@ -9,9 +9,8 @@ import { blocks, cell, code, plural, table } from '../markdown';
  * account before it deploys.
  */
 export function deployChecksSection(ev: CellEvidence): string {
-  const { rows, ran, failed } = deployChecks(ev);
-  const acknowledged = rows.filter((r) => r[3].startsWith('passed;'));
-  const findings = acknowledged.reduce((n, r) => n + Number(/passed; (\d+)/.exec(r[3])?.[1] ?? 0), 0);
+  const { rows, ran, failed, acknowledged } = deployChecks(ev);
+  const findings = acknowledged.reduce((n, a) => n + a, 0);
   return blocks(
     '## Deploy-time checks',
     `Source: the \`${DEPLOY_SAFETY_PACK}\` pack in \`validation-report.json\`: each rule is a known way for a template that passes every ` +
@@ -34,7 +33,7 @@ export function deployChecksAnnex(ev: CellEvidence): string {
 }
 
 /** The DeploySafety rules with their result in this cell, from validation-report.json. */
-function deployChecks(ev: CellEvidence): { rows: string[][]; ran: boolean; failed: string[][] } {
+function deployChecks(ev: CellEvidence): { rows: string[][]; ran: boolean; failed: string[][]; acknowledged: number[] } {
   const inCell = (path: string) => path.startsWith(`${ev.id}/`);
   const report = ev.assembly.report.pluginReports.find((r) => r.pluginName === DEPLOY_SAFETY_PACK);
   const ran = ev.packs.some((p) => p.name === DEPLOY_SAFETY_PACK);
@@ -42,7 +41,7 @@ function deployChecks(ev: CellEvidence): { rows: string[][]; ran: boolean; faile
   const count = (entries: ReadonlyArray<{ ruleName: string; violatingConstructs: ReadonlyArray<{ constructPath: string }> }>, id: string) =>
     entries.filter((v) => v.ruleName === id || v.ruleName.startsWith(`${id}[`)).reduce((n, v) => n + v.violatingConstructs.filter((c) => inCell(c.constructPath)).length, 0);
 
-  const rows = DEPLOY_SAFETY_RULES.map((rule) => {
+  const checks = DEPLOY_SAFETY_RULES.map((rule) => {
     const id = deploySafetyRuleId(rule);
     const open = report ? count(report.violations, id) : 0;
     const acknowledged = report ? count(report.suppressedViolations ?? [], id) : 0;
@@ -53,7 +52,13 @@ function deployChecks(ev: CellEvidence): { rows: string[][]; ran: boolean; faile
         : acknowledged > 0
           ? `passed; ${acknowledged} acknowledged with a reason (section 5)`
           : 'passed';
-    return [code(id), cell(rule.info), cell(rule.source), result];
+    return { row: [code(id), cell(rule.info), cell(rule.source), result], open, acknowledged: open > 0 ? 0 : acknowledged };
   });
-  return { rows, ran, failed: rows.filter((r) => r[3].startsWith('**')) };
+  return {
+    rows: checks.map((c) => c.row),
+    ran,
+    failed: ran ? checks.filter((c) => c.open > 0).map((c) => c.row) : [],
+    // The findings acknowledged on each check that passed.
+    acknowledged: ran ? checks.map((c) => c.acknowledged).filter((n) => n > 0) : [],
+  };
 }
