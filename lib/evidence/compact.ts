@@ -140,23 +140,35 @@ function escape(text: string): string {
 }
 
 /**
- * Names with each clinic id written `<clinic>`: names that differ only by their clinic are one, followed by the number of
- * clinics it stands for; a name of only one clinic stays as it is.
+ * Names with each clinic id written `<clinic>`: names that differ only by their clinic are one, followed by the clinics it
+ * stands for (`whichClinics`); a name of only one clinic stays as it is.
  */
 export function maskClinics(ev: { readonly tenants: ReadonlyArray<{ readonly id: string }> }, names: readonly string[]): string[] {
-  // Longest first, so that `clinic-1` never masks part of `clinic-10`.
   const ids = ev.tenants.map((t) => t.id);
-  const pattern = ids.length ? clinicPattern(ids) : undefined;
-  const idOf = spellings(ids);
+  const mask = clinicMask(ids);
   const groups = new Map<string, { clinics: Set<string>; original: string }>();
   for (const name of names) {
-    const found = new Set([...(pattern ? name.matchAll(pattern) : [])].map((m) => idOf.get(m[1]) ?? m[1]));
-    const masked = found.size === 1 ? name.replace(pattern!, (m) => (idOf.get(m) !== m ? '<clinic_>' : '<clinic>')) : name;
+    const { masked, clinic } = mask(name);
     const g = groups.get(masked) ?? { clinics: new Set<string>(), original: name };
-    if (found.size === 1) g.clinics.add([...found][0]);
+    if (clinic) g.clinics.add(clinic);
     groups.set(masked, g);
   }
   return [...groups.entries()].map(([masked, g]) => (g.clinics.size > 1 ? `${masked} (${whichClinics([...g.clinics], ids)})` : g.original));
+}
+
+/**
+ * A text about one clinic with that clinic's id written `<clinic>` (`<clinic_>` for its underscored spelling), and the
+ * clinic; a text about no clinic, or several, as it is.
+ */
+export function clinicMask(tenantIds: readonly string[]): (text: string) => { masked: string; clinic?: string } {
+  if (tenantIds.length === 0) return (text) => ({ masked: text });
+  const pattern = clinicPattern(tenantIds);
+  const idOf = spellings(tenantIds);
+  return (text) => {
+    const found = new Set([...text.matchAll(pattern)].map((m) => idOf.get(m[1]) ?? m[1]));
+    if (found.size !== 1) return { masked: text };
+    return { masked: text.replace(pattern, (m) => (idOf.get(m) !== m ? '<clinic_>' : '<clinic>')), clinic: [...found][0] };
+  };
 }
 
 /** Items grouped by a key, in order of first appearance. */

@@ -11,7 +11,7 @@ const NOUNS: Record<string, [string, string]> = {
 
 /**
  * Resources of one type, for a table cell: `every bucket of the cell (17)` when they are all of that type in the cell,
- * else their count and names, clinic ids written `<clinic>` (`10 buckets: vp-phi-<clinic>-rec (2 clinics), …`).
+ * else their count and names, clinic ids written `<clinic>` (`10 buckets: vp-phi-<clinic>-rec (all but clinic-002), …`).
  * `names` holds one name per resource (two resources may share a name, in two regions).
  */
 export function resourceSet(ev: CellEvidence, type: string, names: readonly string[]): string {

@@ -1,7 +1,7 @@
 import type { PluginReportJson, SuppressedViolationJson } from 'aws-cdk-lib/cloud-assembly-schema';
 import { CellEvidence } from '../cell-evidence';
 import { annexLink } from '../annex';
-import { maskClinics } from '../compact';
+import { clinicMask, maskClinics } from '../compact';
 import { blocks, bullets, cell, code, plural, table } from '../markdown';
 
 /** The open findings of a plugin report, one per violating construct. */
@@ -79,13 +79,14 @@ function acknowledgedIn(report: PluginReportJson, within: (path: string) => bool
 export function acknowledgementsAnnex(ev: CellEvidence): string {
   const inCell = (path: string) => path.startsWith(`${ev.id}/`);
   const reports = ev.assembly.report.pluginReports;
+  const maskRule = clinicMask(ev.tenants.map((t) => t.id));
   // One entry per rule and reason, listing every construct it was given for, so a reason is read once.
   const groups = new Map<string, { pack: string; rule: string; reason: string; paths: string[] }>();
   for (const r of reports) {
     for (const s of r.suppressedViolations ?? ([] as SuppressedViolationJson[])) {
       for (const c of s.violatingConstructs.filter((c) => inCell(c.constructPath))) {
         // Each clinic's finding of the same rule (its own bucket or role in the rule id) is one entry: `<clinic>` in the rule is the construct's clinic.
-        const rule = maskRule(ev, s.ruleName);
+        const rule = maskRule(s.ruleName).masked;
         const key = `${r.pluginName}\u0000${rule}\u0000${s.reason ?? ''}`;
         const g = groups.get(key) ?? { pack: r.pluginName, rule, reason: s.reason ?? '**no reason given**', paths: [] };
         g.paths.push(c.constructPath);
@@ -114,13 +115,4 @@ export function acknowledgementsAnnex(ev: CellEvidence): string {
       `and construct paths are written without the cell prefix \`${prefix}\` and the final \`/Resource\`; \`<clinic>\` stands for each of the clinics counted, the same clinic in a rule and its construct.`,
     table(['Reason', 'Rules (pack): constructs'], ackRows, '_No acknowledged findings in this cell._'),
   );
-}
-
-/** The rule id with the clinic it names written `<clinic>`, so that each clinic's finding of the same rule reads as one. */
-function maskRule(ev: CellEvidence, rule: string): string {
-  for (const id of ev.tenants.map((t) => t.id).sort((a, b) => b.length - a.length)) {
-    const pattern = new RegExp(`(?<![a-z0-9])${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9])`, 'g');
-    if (pattern.test(rule)) return rule.replace(pattern, '<clinic>');
-  }
-  return rule;
 }
