@@ -102,6 +102,11 @@ export class CellEvidence {
     return this.namesakesByName;
   }
 
+  /** Regions, once each: the cell's primary region first, then the others by name. */
+  regionOrder(regions: Iterable<string>): string[] {
+    return [...new Set(regions)].sort((a, b) => Number(b === this.cell.primaryRegion) - Number(a === this.cell.primaryRegion) || a.localeCompare(b));
+  }
+
   /** A stack of this cell named without the cell prefix (`Keys` for `us-east/Keys`), as every table of the pack names it. */
   stackName(stack: StackTemplate): string {
     return stack.path.startsWith(`${this.id}/`) ? stack.path.slice(this.id.length + 1) : stack.path;

@@ -105,7 +105,8 @@ export function roleTrustStatements(ev: CellEvidence): string {
 /** `every key (18)` or the keys by region, named after the cell's alias prefix. */
 function keyList(ev: CellEvidence, keys: readonly ResourceRef[], total: number): string {
   const prefix = `alias/${cellPrefix(ev.naming)}/`;
-  const byRegion = groupBy(inRegionOrder(ev, keys), (k) => k.stack.region).map(([region, ks]) => `${region}: ${maskClinics(ev, ks.map((k) => ev.name(k).replace(prefix, ''))).join(', ')}`);
+  const order = ev.regionOrder(keys.map((k) => k.stack.region));
+  const byRegion = groupBy(keys, (k) => k.stack.region).sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([region, ks]) => `${region}: ${maskClinics(ev, ks.map((k) => ev.name(k).replace(prefix, ''))).join(', ')}`);
   return cell(`${keys.length === total ? `every key of the cell (${total})` : plural(keys.length, 'key')}\n${byRegion.join('\n')}`);
 }
 
@@ -123,12 +124,6 @@ export function ownRegion(text: string, region: string): string {
 /** `required, signed in with MFA at most 3600 s before` or `not required`, from a trust statement's MFA conditions. */
 function mfaText(mfa: { required: boolean; maxAgeSeconds?: string }): string {
   return mfa.required ? `required${mfa.maxAgeSeconds ? `, signed in with MFA at most ${mfa.maxAgeSeconds} s before` : ''}` : 'not required';
-}
-
-/** The primary region's resources first, then the others in order. */
-function inRegionOrder<T extends { stack: { region: string } }>(ev: CellEvidence, xs: readonly T[]): T[] {
-  const rank = (r: string) => (r === ev.cell.primaryRegion ? 0 : 1);
-  return [...xs].sort((a, b) => rank(a.stack.region) - rank(b.stack.region));
 }
 
 /** A role's name, with its stack when the name is not one of the cell's own (CDK names roles `Role` in several stacks). */

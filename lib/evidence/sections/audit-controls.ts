@@ -423,11 +423,6 @@ interface RegionalItem {
   readonly text: (where: string) => string;
 }
 
-/** The regions of a cell in reading order: the primary region first. */
-function regionOrder(ev: CellEvidence, regions: Iterable<string>): string[] {
-  return [...new Set(regions)].sort((a, b) => Number(b === ev.cell.primaryRegion) - Number(a === ev.cell.primaryRegion) || a.localeCompare(b));
-}
-
 function andList(items: readonly string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
@@ -447,7 +442,7 @@ function sameInRegions(ev: CellEvidence, items: readonly RegionalItem[]): string
   return [...groups].map(([masked, regions]) => {
     const [one] = regions;
     const many = regions.length > 1;
-    const where = `in ${andList(regionOrder(ev, regions))}${many && masked.includes('<region>') ? ' (`<region>`: each one\'s own)' : ''}`;
+    const where = `in ${andList(ev.regionOrder(regions))}${many && masked.includes('<region>') ? ' (`<region>`: each one\'s own)' : ''}`;
     return many ? masked.replace(MARK, where) : masked.replace(MARK, where).replace(/<region>/g, one);
   });
 }
@@ -468,7 +463,7 @@ function mergeAcrossStacks(ev: CellEvidence, rows: ReadonlyArray<{ ref: Resource
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => {
-    const order = regionOrder(ev, g.refs.map((r) => r.stack.region));
+    const order = ev.regionOrder(g.refs.map((r) => r.stack.region));
     return { refs: [...g.refs].sort((a, b) => order.indexOf(a.stack.region) - order.indexOf(b.stack.region)), cells: g.cells };
   });
 }

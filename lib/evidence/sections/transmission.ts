@@ -110,20 +110,19 @@ export function transitEndpoints(ev: CellEvidence): TransitEndpoint[] {
   return out;
 }
 
-
-
 /** 164.312(e)(1) transmission security. */
 export function transmissionSecurity(ev: CellEvidence): string {
+  const transit = transitEndpoints(ev);
+  for (const { ref } of transit) ev.labelled.add(ref);
   // Interface endpoints differ only by their service: one row lists them all.
   const endpoints = groupBy(
-    transitEndpoints(ev).map((e) => ({ e, service: e.kind === 'VPC Interface endpoint' ? /^com\.amazonaws\.[^.]+\.(.+)$/.exec(e.protocol)?.[1] : undefined })),
+    transit.map((e) => ({ e, service: e.kind === 'VPC Interface endpoint' ? /^com\.amazonaws\.[^.]+\.(.+)$/.exec(e.protocol)?.[1] : undefined })),
     ({ e, service }) => (service ? `${e.kind}\u0000${e.protocol.replace(service, '<service>')}\u0000${e.tls}` : `\u0001${e.ref.stack.path}/${e.ref.logicalId}`),
   ).map(([, xs]) =>
     xs.length === 1 || !xs[0].service
       ? [ev.label(xs[0].e.ref), cell(xs[0].e.kind), cell(xs[0].e.protocol), cell(xs[0].e.tls)]
       : [cell(`${xs.length} endpoints: ${xs.map((x) => x.service).join(', ')}`), cell(`${xs[0].e.kind}s`), cell(xs[0].e.protocol.replace(xs[0].service!, '<service>')), cell(xs[0].e.tls)],
   );
-  for (const { ref } of transitEndpoints(ev)) ev.labelled.add(ref);
   // Resources of the same kind whose policies say the same are one row, named by kind with clinic ids written <clinic>.
   const policies = groupBy(
     resourcePolicies(ev).map(({ target, targetName, statements }) => {
